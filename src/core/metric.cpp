@@ -51,9 +51,13 @@ constexpr bool table_in_enum_order() {
 static_assert(table_in_enum_order(), "metric table must list metrics in enum order");
 }  // namespace
 
-const std::array<MetricInfo, kMetricCount>& metric_table() { return kTable; }
+const std::array<MetricInfo, kMetricCount>& metric_table() {
+  return kTable;
+}
 
-std::string_view metric_name(Metric m) { return kTable[static_cast<std::size_t>(m)].name; }
+std::string_view metric_name(Metric m) {
+  return kTable[static_cast<std::size_t>(m)].name;
+}
 
 std::optional<Metric> metric_from_name(std::string_view name) {
   for (const auto& info : kTable) {

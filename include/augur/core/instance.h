@@ -26,11 +26,11 @@ struct Instance {
   std::string name;      // what operators call it (domain name, cgroup leaf, process name)
   std::string app_type;  // declared application type; empty when unknown
   InstanceKind kind = InstanceKind::kProcess;
-  pid_t main_pid = 0;                 // QEMU process, or a process in the container; 0 if none
-  std::vector<pid_t> thread_ids;      // threads to count: vCPU threads, or all threads
+  pid_t main_pid = 0;             // QEMU process, or a process in the container; 0 if none
+  std::vector<pid_t> thread_ids;  // threads to count: vCPU threads, or all threads
   std::vector<CgroupRef> cgroups;
-  ResourceVector allocation;          // in force now (NaN: unlimited / unknown)
-  ResourceVector max_allocation;      // hard ceiling the backend allows (e.g. maxMemory)
+  ResourceVector allocation;      // in force now (NaN: unlimited / unknown)
+  ResourceVector max_allocation;  // hard ceiling the backend allows (e.g. maxMemory)
   int vcpus_current = 0;
   int vcpus_max = 0;
   std::vector<std::string> disks;       // libvirt target names ("vda") or block devices ("8:0")

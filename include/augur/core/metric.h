@@ -17,19 +17,19 @@ enum class Metric : std::size_t {
   kCacheMisses,
   kBranchInstructions,
   kBranchMisses,
-  kTaskClockCores,        // task-clock ns per ns elapsed: cores busy
-  kContextSwitches,       // per second
-  kCpuMigrations,         // per second
-  kPageFaults,            // per second
+  kTaskClockCores,   // task-clock ns per ns elapsed: cores busy
+  kContextSwitches,  // per second
+  kCpuMigrations,    // per second
+  kPageFaults,       // per second
   // CPU from cgroups / libvirt / schedstat
-  kCpuUsageCores,         // CPU time per second of wall time
-  kCpuThrottledShare,     // throttled time / elapsed, 0..1 (cgroup cpu.stat)
+  kCpuUsageCores,             // CPU time per second of wall time
+  kCpuThrottledShare,         // throttled time / elapsed; summed per CPU run queue, may exceed 1
   kCpuThrottledPeriodsShare,  // nr_throttled / nr_periods over the tick, 0..1
-  kRunqueueWaitShare,     // run-queue wait / elapsed, summed over threads (schedstat)
-  kCpuPressureSome,       // PSI some: stalled time / elapsed, 0..1
+  kRunqueueWaitShare,         // run-queue wait / elapsed, summed over threads (schedstat)
+  kCpuPressureSome,           // PSI some: stalled time / elapsed, 0..1
   kCpuPressureFull,
   // memory
-  kMemoryBytes,           // memory in use (memory.current, usage_in_bytes, or guest used)
+  kMemoryBytes,  // memory in use (memory.current, usage_in_bytes, or guest used)
   kMemoryAnonBytes,
   kMemoryFileBytes,
   kMemoryPressureSome,
@@ -37,18 +37,18 @@ enum class Metric : std::size_t {
   kMajorFaults,           // per second (memory.stat pgmajfault)
   kGuestMemoryUsedBytes,  // balloon stats: available - unused (VMs)
   // disk
-  kDiskReadBytes,         // per second
+  kDiskReadBytes,  // per second
   kDiskWriteBytes,
   kDiskReadOps,
   kDiskWriteOps,
   kIoPressureSome,
   kIoPressureFull,
   // network
-  kNetRxBytes,            // per second
+  kNetRxBytes,  // per second
   kNetTxBytes,
   kNetRxPackets,
   kNetTxPackets,
-  kCount_,                // not a metric: the number of metrics
+  kCount_,  // not a metric: the number of metrics
 };
 inline constexpr std::size_t kMetricCount = static_cast<std::size_t>(Metric::kCount_);
 
@@ -56,7 +56,7 @@ struct MetricInfo {
   Metric metric;
   std::string_view name;  // snake_case name used in JSON, CSV traces and config
   std::string_view unit;
-  bool hardware;          // needs a hardware PMU
+  bool hardware;  // needs a hardware PMU
 };
 
 // The table, in enum order.

@@ -26,7 +26,15 @@ struct ResourceVector {
   double& operator[](Resource r) { return values[static_cast<std::size_t>(r)]; }
   double operator[](Resource r) const { return values[static_cast<std::size_t>(r)]; }
   [[nodiscard]] bool known(Resource r) const { return !std::isnan((*this)[r]); }
-  bool operator==(const ResourceVector&) const = default;
+  // NaN (unknown) equals NaN: two vectors that know the same things are equal.
+  bool operator==(const ResourceVector& o) const {
+    for (std::size_t i = 0; i < kResourceCount; ++i) {
+      const bool same =
+          values[i] == o.values[i] || (std::isnan(values[i]) && std::isnan(o.values[i]));
+      if (!same) return false;
+    }
+    return true;
+  }
 };
 
 }  // namespace augur

@@ -15,14 +15,14 @@ namespace augur {
 
 struct Sample {
   std::string instance_id;
-  SteadyTime at{};                 // end of the interval the rates cover
-  Nanos elapsed{0};                // length of that interval
+  SteadyTime at{};   // end of the interval the rates cover
+  Nanos elapsed{0};  // length of that interval
   std::array<double, kMetricCount> values{};
   std::bitset<kMetricCount> present;
   std::vector<std::pair<Metric, std::string>> missing_reasons;  // only for missing metrics
-  std::vector<double> vcpu_utilisation;  // per vCPU thread, 0..1
-  double multiplex_ratio = 1.0;          // time_running / time_enabled, worst group
-  ResourceVector allocation;             // in force during the interval
+  std::vector<double> vcpu_utilisation;                         // per vCPU thread, 0..1
+  double multiplex_ratio = 1.0;  // time_running / time_enabled, worst group
+  ResourceVector allocation;     // in force during the interval
 
   void set(Metric m, double v) {
     values[static_cast<std::size_t>(m)] = v;

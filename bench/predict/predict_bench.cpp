@@ -1,0 +1,155 @@
+// Query latency (p50, p99) and recall of the pattern index at 1e3..1e6 patterns of 32 and
+// 64 features. Patterns are clustered drift directions (recurring episodes of a few hundred
+// kinds, plus noise) with log-normal magnitudes, as the index sees them: [unit dir, ln m].
+// Figures and the command: docs/performance.md, "Prediction".
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "augur/predict/nearest_index.h"
+
+namespace {
+
+using augur::predict::IndexOptions;
+using augur::predict::NearestIndex;
+using augur::predict::SearchMode;
+
+constexpr std::size_t kClusters = 500;
+constexpr std::size_t kQueries = 1000;
+constexpr std::size_t kRecallQueries = 100;
+constexpr std::size_t kK = 5;
+
+class PointMaker {
+ public:
+  PointMaker(std::size_t dim, std::uint64_t seed) : dim_(dim), rng_(seed) {
+    centres_.resize(kClusters);
+    for (auto& c : centres_) c = unit(gaussian(1.0));
+  }
+  std::vector<double> next() {
+    std::uniform_int_distribution<std::size_t> pick(0, kClusters - 1);
+    std::vector<double> u = centres_[pick(rng_)];
+    const std::vector<double> noise = gaussian(0.3 / std::sqrt(static_cast<double>(dim_)));
+    for (std::size_t i = 0; i < dim_; ++i) u[i] += noise[i];
+    u = unit(std::move(u));
+    std::lognormal_distribution<double> magnitude(1.0, 0.5);
+    u.push_back(std::log(magnitude(rng_)));
+    return u;
+  }
+
+ private:
+  std::vector<double> gaussian(double sd) {
+    std::normal_distribution<double> n(0, sd);
+    std::vector<double> v(dim_);
+    for (double& x : v) x = n(rng_);
+    return v;
+  }
+  static std::vector<double> unit(std::vector<double> v) {
+    double s = 0;
+    for (double x : v) s += x * x;
+    for (double& x : v) x /= std::sqrt(s);
+    return v;
+  }
+  std::size_t dim_;
+  std::mt19937_64 rng_;
+  std::vector<std::vector<double>> centres_;
+};
+
+// The thread's CPU time: on a shared machine wall-clock percentiles include preemption.
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+struct Fixture {
+  std::unique_ptr<NearestIndex> index;
+  std::vector<std::vector<double>> queries;
+};
+
+// Built once per (n, dim) and reused by the exact and approximate runs.
+Fixture& fixture(std::size_t n, std::size_t dim) {
+  static std::map<std::pair<std::size_t, std::size_t>, Fixture> cache;
+  auto [it, inserted] = cache.try_emplace({n, dim});
+  if (inserted) {
+    if (cache.size() > 1) {
+      // Keep one large index in memory at a time.
+      for (auto c = cache.begin(); c != cache.end();) {
+        c = c->first == std::make_pair(n, dim) ? std::next(c) : cache.erase(c);
+      }
+    }
+    PointMaker maker(dim, 42 + dim);
+    it->second.index = std::make_unique<NearestIndex>(dim + 1, IndexOptions{});
+    for (std::size_t i = 0; i < n; ++i) it->second.index->add(i, maker.next());
+    for (std::size_t i = 0; i < kQueries; ++i) it->second.queries.push_back(maker.next());
+  }
+  return it->second;
+}
+
+void BM_Query(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const auto dim = static_cast<std::size_t>(state.range(1));
+  const SearchMode mode = state.range(2) != 0 ? SearchMode::kExact : SearchMode::kAuto;
+  Fixture& f = fixture(n, dim);
+  if (state.range(3) > 0) f.index->set_probe(0, static_cast<std::size_t>(state.range(3)));
+  std::vector<double> wall_us;
+  std::vector<double> cpu_us;
+  std::size_t q = 0;
+  for (auto _ : state) {
+    const double c0 = thread_cpu_us();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto hits = f.index->search(f.queries[q % kQueries], kK, mode);
+    const auto t1 = std::chrono::steady_clock::now();
+    const double c1 = thread_cpu_us();
+    benchmark::DoNotOptimize(hits);
+    wall_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    cpu_us.push_back(c1 - c0);
+    ++q;
+  }
+  state.counters["p50_us"] = percentile(wall_us, 0.50);
+  state.counters["p99_us"] = percentile(wall_us, 0.99);
+  state.counters["cpu_p50_us"] = percentile(cpu_us, 0.50);
+  state.counters["cpu_p99_us"] = percentile(cpu_us, 0.99);
+  state.counters["approx"] = mode == SearchMode::kAuto && f.index->approximate() ? 1 : 0;
+  if (mode == SearchMode::kAuto && f.index->approximate()) {
+    std::size_t found = 0;
+    for (std::size_t i = 0; i < kRecallQueries; ++i) {
+      const auto exact = f.index->search(f.queries[i], kK, SearchMode::kExact);
+      const auto approx = f.index->search(f.queries[i], kK, SearchMode::kAuto);
+      std::set<std::uint64_t> truth;
+      for (const auto& h : exact) truth.insert(h.id);
+      for (const auto& h : approx) found += truth.count(h.id);
+    }
+    state.counters["recall"] =
+        static_cast<double>(found) / static_cast<double>(kRecallQueries * kK);
+  }
+}
+
+// (patterns, features, exact, probe lists; 0: the default). Grouped by (patterns, features)
+// so each index is built once.
+void query_args(benchmark::internal::Benchmark* b) {
+  for (std::int64_t dim : {32, 64}) {
+    for (std::int64_t n : {1000, 10000, 100000, 1000000}) {
+      b->Args({n, dim, 1, 0});
+      if (n > 1000) b->Args({n, dim, 0, 0});
+    }
+  }
+}
+BENCHMARK(BM_Query)->Apply(query_args)->Iterations(2000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

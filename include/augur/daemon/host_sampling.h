@@ -1,0 +1,48 @@
+#pragma once
+// This host's instances and their Samples, built from the configuration: discovery sources
+// (libvirt, cgroup globs, static entries) rerun every discovery.interval, feeding the
+// Sampler (perf counters, cgroup and procfs usage, host totals). The daemon's sampler thread
+// and `augurctl sample` both drive it, so what augurctl prints is what the daemon sees.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "augur/config/config.h"
+#include "augur/core/instance.h"
+#include "augur/sampling/sampler.h"
+#include "augur/util/clock.h"
+#include "augur/util/result.h"
+
+namespace augur::daemon {
+
+struct HostSamplingTick {
+  sampling::SamplerTick sampler;
+  // Discovery's current list; a new pointer only when it changed (cheap to pass on).
+  std::shared_ptr<const std::vector<Instance>> instances;
+  bool instances_changed = false;
+  // Discovery problems this tick (a failing source keeps its last good answer).
+  std::vector<sampling::SamplerNotice> discovery_notices;
+};
+
+class HostSampling {
+ public:
+  // Fails only on what makes sampling impossible (no readable cgroup layout, an event name
+  // libpfm4 rejects); a source that is down now (libvirtd) is retried on every discovery.
+  static Result<std::unique_ptr<HostSampling>> create(const config::Config& config,
+                                                      const Clock& clock);
+  ~HostSampling();
+  HostSampling(const HostSampling&) = delete;
+  HostSampling& operator=(const HostSampling&) = delete;
+
+  // Runs discovery when due (always on the first tick), then samples.
+  HostSamplingTick tick(SteadyTime now);
+
+  [[nodiscard]] const sampling::Sampler& sampler() const;
+
+ private:
+  struct Parts;
+  explicit HostSampling(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace augur::daemon

@@ -1,0 +1,105 @@
+#pragma once
+// The analyser stage for the daemon's analyser thread: per instance, Samples in,
+// fingerprint, drift score against the calibrated threshold, and episode events out.
+//
+// Per tick and instance:
+//  1. the Sample goes into the instance's FingerprintBuilder; once it holds a full window,
+//     the fingerprint over the window is computed;
+//  2. an instance without a declared type is, every window_ticks ticks until one fits,
+//     matched to the nearest trusted type (type_assignment.h); on a fit its baseline is
+//     reseeded from that type (its own windows merged in) when not yet trusted;
+//  3. the judging baseline is the instance's own when trusted, else its type's when
+//     trusted, else none (learning: no score);
+//  4. score / threshold goes through the SequentialDetector (detector.h);
+//  5. when the detector is neither suspect nor in an episode, the window's score against
+//     the instance's baseline and against its declared type's goes into each one's
+//     calibration histogram (once the baseline holds half the trust count), and, if the
+//     window was not scored or scored within the threshold, the window is learned by both
+//     (inferred types do not teach their type). So nothing above the threshold is
+//     absorbed, and a slow drift cannot be learned as it goes.
+// Not thread-safe: one analyser thread owns it.
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "augur/config/config.h"
+#include "augur/core/decisions.h"
+#include "augur/core/sample.h"
+#include "augur/drift/baseline_set.h"
+#include "augur/drift/detector.h"
+
+namespace augur::drift {
+
+struct AnalyzerOptions {
+  config::FingerprintSection fingerprint;
+  config::DriftSection drift;
+  int end_hold_ticks = kDefaultEndHoldTicks;
+  std::size_t top_features = 5;
+};
+
+enum class BaselineScope { kNone, kInstance, kType };
+enum class EpisodeEventKind { kStarted, kUpdated, kEnded };
+
+// kUpdated is emitted when an open episode reaches a new peak.
+struct EpisodeEvent {
+  EpisodeEventKind kind = EpisodeEventKind::kStarted;
+  DriftEpisode episode;
+};
+
+struct Analysis {
+  std::string instance_id;
+  std::string app_type;  // declared, else inferred, else empty
+  bool type_inferred = false;
+  double type_confidence = 0;    // for an inferred type
+  bool has_fingerprint = false;  // false until the ring holds a full window
+  Fingerprint fingerprint;
+  BaselineScope scope = BaselineScope::kNone;  // which baseline judged this window
+  BaselineState instance_baseline;
+  bool scored = false;  // a trusted, calibrated baseline judged this window
+  double score = 0;
+  double threshold = 0;
+  double statistic = 0;  // the sequential rule's statistic
+  bool in_episode = false;
+  bool learned = false;  // this window was absorbed into the baselines
+  std::vector<FeatureContribution> top_features;
+  std::vector<EpisodeEvent> events;
+};
+
+class Analyzer {
+ public:
+  explicit Analyzer(AnalyzerOptions options);
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  // Declares an instance's application type ("" = unknown); may come before or after its
+  // first Sample (discovery runs apart from sampling).
+  void set_app_type(std::string_view instance_id, std::string app_type);
+
+  // One tick of one instance. The reference stays valid until the next analyze() of the
+  // same instance or forget() of it.
+  const Analysis& analyze(const Sample& sample);
+
+  // Drops an instance's ring buffers and detector state (its baseline stays in the set).
+  void forget(std::string_view instance_id);
+
+  [[nodiscard]] BaselineSet& baselines() { return baselines_; }
+  [[nodiscard]] const BaselineSet& baselines() const { return baselines_; }
+  [[nodiscard]] const AnalyzerOptions& options() const { return options_; }
+
+ private:
+  struct InstanceState;
+  InstanceState& state_for(std::string_view instance_id);
+  void maybe_assign_type(InstanceState& st);
+  void learn_window(InstanceState& st, Baseline& own, bool absorb);
+
+  AnalyzerOptions options_;
+  std::size_t window_ticks_;
+  BaselineSet baselines_;
+  std::map<std::string, std::unique_ptr<InstanceState>, std::less<>> instances_;
+};
+
+}  // namespace augur::drift

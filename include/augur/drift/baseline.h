@@ -1,0 +1,128 @@
+#pragma once
+// What "normal" looks like for an application type or an instance, in a mergeable form.
+//
+// Representation: per feature, the exact count, mean and sum of squared deviations (M2),
+// merged with the pairwise formulas of Chan, Golub and LeVeque (1979). Chosen over
+// fixed-bin histograms (median/MAD) because features span many orders of magnitude and
+// units (bytes, shares, rates) with no range known in advance, so fixed bins would be
+// either coarse or huge; moments are exact, tiny, and merged == pooled up to rounding, for
+// the online update, the fleet merge and persistence alike. Robustness does not come from
+// the statistic but from what is learned and how: only windows that are not drifting, not
+// suspected of it and within the threshold are absorbed; scale-like features (std,
+// burstiness) are modelled in log space so one extreme tick cannot dominate; and the drift
+// threshold is an empirical quantile of the baseline's own distances, not a Gaussian
+// assumption. Moments are of modelled_value(), not of the raw feature.
+//
+// The optional co-moments (for a Mahalanobis distance) cover the features that every
+// learned window had: the mask is the intersection of the learned masks, and restricting
+// co-moments to a subset of features is exact, so merged == pooled holds there too.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "augur/core/decisions.h"
+#include "augur/fingerprint/feature_table.h"
+
+namespace augur::drift {
+
+// Exact running moments of one feature.
+struct Moments {
+  std::uint64_t count = 0;
+  double mean = 0;
+  double m2 = 0;  // sum of squared deviations from the mean
+
+  void add(double x);
+  void merge(const Moments& other);
+  [[nodiscard]] double variance() const;  // sample variance, 0 below two values
+};
+
+// Co-moments of the features every learned window had.
+struct CoMoments {
+  std::uint64_t count = 0;
+  std::vector<bool> mask;        // kFeatureCount; all true until the first window
+  std::vector<double> mean;      // kFeatureCount
+  std::vector<double> comoment;  // kFeatureCount^2, row-major: sum of (x_i-m_i)(x_j-m_j)
+
+  CoMoments();
+  // `modelled` holds modelled_value() of every feature; `present` the fingerprint's mask.
+  void add(const std::vector<double>& modelled, const std::vector<bool>& present);
+  void merge(const CoMoments& other);
+  [[nodiscard]] double covariance(std::size_t i, std::size_t j) const;
+};
+
+// Fixed log-spaced bins of the baseline's own in-baseline drift scores; merging adds counts,
+// so the calibrated threshold of a merged baseline is the pooled one.
+class ScoreHistogram {
+ public:
+  static constexpr double kMinScore = 1e-2;  // scores are RMS z: ~1 in control
+  static constexpr int kDecades = 5;         // up to 1e3
+  static constexpr int kBinsPerDecade = 40;  // 6% wide bins
+  static constexpr std::size_t kBins = kDecades * kBinsPerDecade + 2;  // + under/overflow
+
+  void add(double score);
+  void merge(const ScoreHistogram& other);
+  [[nodiscard]] std::uint64_t total() const { return total_; }
+  // The q-quantile, interpolated geometrically within its bin; 0 when empty.
+  [[nodiscard]] double quantile(double q) const;
+  [[nodiscard]] const std::array<std::uint64_t, kBins>& counts() const { return counts_; }
+  void set_counts(const std::array<std::uint64_t, kBins>& counts);
+  void scale_to(std::uint64_t max_total);  // keeps proportions, for seeding
+
+ private:
+  std::array<std::uint64_t, kBins> counts_{};
+  std::uint64_t total_ = 0;
+};
+
+struct Baseline {
+  std::uint32_t feature_table_version = fingerprint::kFeatureTableVersion;
+  std::uint64_t fingerprints = 0;  // windows learned (one per tick: overlapping windows)
+  std::vector<Moments> features = std::vector<Moments>(fingerprint::kFeatureCount);
+  bool track_covariance = false;
+  CoMoments covariance;  // meaningful only with track_covariance
+  ScoreHistogram scores;
+};
+
+// The value a baseline models for feature i. Variability and burstiness are scale-like and
+// right-skewed (one extreme tick doubles a window's std for a whole window), so they are
+// modelled in log space, log(x + min_scale): a doubling is then a fixed step whatever the
+// level, and heavy-tailed noise does not dominate the distance.
+[[nodiscard]] double modelled_value(std::size_t feature, double x);
+[[nodiscard]] bool modelled_in_log(std::size_t feature);
+// modelled_value() of every feature of `fp` into `out` (reused; masked entries are 0).
+void modelled_values(const Fingerprint& fp, std::vector<double>& out);
+
+[[nodiscard]] Baseline make_baseline(bool track_covariance);
+
+// Adds one window's present features (and co-moments when tracked).
+void learn(Baseline& b, const Fingerprint& fp);
+// The same from values already passed through modelled_values() (the analyser does that
+// once per tick for every baseline it feeds).
+void learn_modelled(Baseline& b, const std::vector<double>& modelled,
+                    const std::vector<bool>& present);
+
+// into := pooled(into, from). Both must share the feature table version (checked by the
+// caller: a deserialised baseline of another version is rejected before it gets here).
+void merge_into(Baseline& into, const Baseline& from);
+
+// A prior for an instance from its type: the same centres and scales and score
+// distribution, carrying at most `max_fingerprints` windows of weight so that the
+// instance's own windows soon dominate.
+[[nodiscard]] Baseline seed_from(const Baseline& type, std::uint64_t max_fingerprints);
+
+// The scale a feature is standardised by: max(std, relative_floor * |mean|, the feature's
+// absolute floor from the table), so a flat feature cannot explode.
+[[nodiscard]] double feature_scale(const Baseline& b, std::size_t feature, double relative_floor);
+
+}  // namespace augur::drift
+
+namespace augur::drift {
+
+// Scores a baseline needs before its quantile is used as a threshold.
+inline constexpr std::uint64_t kMinCalibrationScores = 100;
+
+// The drift threshold of a baseline: the q-quantile of its own in-baseline scores; 0 (not
+// calibrated) with fewer than kMinCalibrationScores of them.
+[[nodiscard]] double calibrated_threshold(const Baseline& b, double quantile);
+
+}  // namespace augur::drift

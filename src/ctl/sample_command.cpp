@@ -1,0 +1,117 @@
+// `augurctl sample`: the daemon's own discovery and sampling, run in this process.
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "augur/config/compiler.h"
+#include "augur/core/metric.h"
+#include "augur/ctl/augurctl.h"
+#include "augur/daemon/host_sampling.h"
+#include "commands.h"
+
+namespace augur::ctl {
+
+namespace {
+
+using nlohmann::json;
+
+json sample_json(const Sample& s, const Instance* instance, std::uint64_t tick) {
+  json metrics = json::object();
+  json missing = json::object();
+  for (const auto& info : metric_table()) {
+    if (s.has(info.metric) && std::isfinite(s.get(info.metric))) {
+      metrics[std::string(info.name)] = s.get(info.metric);
+    } else {
+      metrics[std::string(info.name)] = nullptr;
+    }
+  }
+  for (const auto& [m, reason] : s.missing_reasons) missing[std::string(metric_name(m))] = reason;
+  json allocation = json::object();
+  for (Resource r : kAllResources) {
+    allocation[std::string(resource_name(r))] =
+        s.allocation.known(r) ? json(s.allocation[r]) : json(nullptr);
+  }
+  return json{{"tick", tick},
+              {"instance_id", s.instance_id},
+              {"name", instance ? instance->name : ""},
+              {"type", instance ? instance->app_type : ""},
+              {"elapsed_s", std::chrono::duration<double>(s.elapsed).count()},
+              {"metrics", metrics},
+              {"missing", missing},
+              {"vcpu_utilisation", s.vcpu_utilisation},
+              {"allocation", allocation}};
+}
+
+std::string cell(const Sample& s, Metric m, double scale, const char* format) {
+  if (!s.has(m) || !std::isfinite(s.get(m))) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), format, s.get(m) * scale);
+  return buf;
+}
+
+}  // namespace
+
+int run_sample(const SampleOptions& options) {
+  auto loaded = config::load_config_file(options.config_path);
+  if (!loaded) {
+    for (const auto& d : loaded.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    return 78;
+  }
+  SteadyClock clock;
+  auto sampling = daemon::HostSampling::create(*loaded, clock);
+  if (!sampling) {
+    std::fprintf(stderr, "augurctl: %s\n", sampling.error().message().c_str());
+    return kExitSoftware;
+  }
+  const auto interval =
+      std::chrono::duration_cast<Nanos>(std::chrono::duration<double>(options.interval_s));
+  if (!options.json) {
+    std::printf("%-5s %-24s %-12s %8s %8s %10s %10s %10s %10s %8s\n", "TICK", "INSTANCE", "TYPE",
+                "CPU", "TASKCLK", "MEM_MiB", "DISK_R/s", "DISK_W/s", "CTXSW/s", "THROTL");
+  }
+  // The first tick primes the counters; N more give N rows per instance.
+  SteadyTime next = clock.now();
+  for (int tick = 0; tick <= options.ticks; ++tick) {
+    daemon::HostSamplingTick t = (*sampling)->tick(clock.now());
+    for (const auto& n : t.discovery_notices) {
+      if (n.severity >= sampling::SamplerNotice::Severity::kWarning) {
+        std::fprintf(stderr, "augurctl: %s\n", n.message.c_str());
+      }
+    }
+    for (const auto& n : t.sampler.notices) {
+      if (n.severity >= sampling::SamplerNotice::Severity::kWarning) {
+        std::fprintf(stderr, "augurctl: %s\n", n.message.c_str());
+      }
+    }
+    std::map<std::string, const Instance*> by_id;
+    for (const Instance& i : *t.instances) by_id[i.id] = &i;
+    for (const Sample& s : t.sampler.samples) {
+      const auto it = by_id.find(s.instance_id);
+      const Instance* instance = it == by_id.end() ? nullptr : it->second;
+      if (options.json) {
+        std::printf("%s\n",
+                    sample_json(s, instance, static_cast<std::uint64_t>(tick)).dump().c_str());
+        continue;
+      }
+      const std::string name = instance ? instance->name : s.instance_id;
+      std::printf("%-5d %-24.24s %-12.12s %8s %8s %10s %10s %10s %10s %8s\n", tick, name.c_str(),
+                  instance && !instance->app_type.empty() ? instance->app_type.c_str() : "-",
+                  cell(s, Metric::kCpuUsageCores, 1, "%.3f").c_str(),
+                  cell(s, Metric::kTaskClockCores, 1, "%.3f").c_str(),
+                  cell(s, Metric::kMemoryBytes, 1.0 / (1 << 20), "%.1f").c_str(),
+                  cell(s, Metric::kDiskReadBytes, 1, "%.0f").c_str(),
+                  cell(s, Metric::kDiskWriteBytes, 1, "%.0f").c_str(),
+                  cell(s, Metric::kContextSwitches, 1, "%.0f").c_str(),
+                  cell(s, Metric::kCpuThrottledShare, 1, "%.3f").c_str());
+    }
+    std::fflush(stdout);
+    if (tick == options.ticks) break;
+    next += interval;
+    std::this_thread::sleep_until(next);
+  }
+  return 0;
+}
+
+}  // namespace augur::ctl

@@ -1,0 +1,18 @@
+#pragma once
+// The stage objects the daemon wires into the pipeline threads.
+#include <memory>
+
+#include "augur/config/config.h"
+#include "augur/daemon/pipeline.h"
+
+namespace augur::daemon {
+
+struct Stages {
+  std::unique_ptr<SamplerStage> sampler;
+  std::unique_ptr<AnalyserStage> analyser;
+  std::unique_ptr<ActuatorStage> actuator;
+};
+
+Stages build_stages(const config::Config& config, const Clock& clock);
+
+}  // namespace augur::daemon

@@ -1,0 +1,260 @@
+#include "augur/drift/baseline.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace augur::drift {
+
+namespace fp = augur::fingerprint;
+
+namespace {
+constexpr double kLogScaleFloor = 0.01;
+}  // namespace
+
+void Moments::add(double x) {
+  ++count;
+  const double delta = x - mean;
+  mean += delta / static_cast<double>(count);
+  m2 += delta * (x - mean);
+}
+
+void Moments::merge(const Moments& other) {
+  if (other.count == 0) return;
+  if (count == 0) {
+    *this = other;
+    return;
+  }
+  const double na = static_cast<double>(count);
+  const double nb = static_cast<double>(other.count);
+  const double n = na + nb;
+  const double delta = other.mean - mean;
+  mean += delta * nb / n;
+  m2 += other.m2 + delta * delta * na * nb / n;
+  count += other.count;
+}
+
+double Moments::variance() const {
+  return count < 2 ? 0.0 : std::max(0.0, m2 / static_cast<double>(count - 1));
+}
+
+CoMoments::CoMoments()
+    : mask(fp::kFeatureCount, true),
+      mean(fp::kFeatureCount, 0.0),
+      comoment(fp::kFeatureCount * fp::kFeatureCount, 0.0) {}
+
+bool modelled_in_log(std::size_t feature) {
+  const auto st = fp::feature_table()[feature].statistic;
+  return st == fp::Statistic::kStd || st == fp::Statistic::kBurstiness;
+}
+
+double modelled_value(std::size_t feature, double x) {
+  return modelled_in_log(feature)
+             ? std::log(std::max(x, 0.0) + fp::feature_table()[feature].min_scale)
+             : x;
+}
+
+void modelled_values(const Fingerprint& f, std::vector<double>& out) {
+  out.resize(fp::kFeatureCount);
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    out[i] = f.present[i] ? modelled_value(i, f.values[i]) : 0.0;
+  }
+}
+
+void CoMoments::add(const std::vector<double>& modelled, const std::vector<bool>& present) {
+  constexpr std::size_t d = fp::kFeatureCount;
+  for (std::size_t i = 0; i < d; ++i) mask[i] = mask[i] && present[i];
+  ++count;
+  const double n = static_cast<double>(count);
+  std::array<double, d> before{};
+  std::array<double, d> after{};
+  for (std::size_t i = 0; i < d; ++i) {
+    if (!mask[i]) continue;
+    const double x = modelled[i];
+    before[i] = x - mean[i];
+    mean[i] += before[i] / n;
+    after[i] = x - mean[i];
+  }
+  for (std::size_t i = 0; i < d; ++i) {
+    if (!mask[i]) continue;
+    double* row = &comoment[i * d];
+    for (std::size_t j = 0; j < d; ++j) {
+      if (mask[j]) row[j] += before[i] * after[j];
+    }
+  }
+}
+
+void CoMoments::merge(const CoMoments& other) {
+  constexpr std::size_t d = fp::kFeatureCount;
+  if (other.count == 0) return;
+  if (count == 0) {
+    std::vector<bool> keep = mask;
+    *this = other;
+    for (std::size_t i = 0; i < d; ++i) mask[i] = mask[i] && keep[i];
+    return;
+  }
+  for (std::size_t i = 0; i < d; ++i) mask[i] = mask[i] && other.mask[i];
+  const double na = static_cast<double>(count);
+  const double nb = static_cast<double>(other.count);
+  const double n = na + nb;
+  std::array<double, d> delta{};
+  for (std::size_t i = 0; i < d; ++i) {
+    if (mask[i]) delta[i] = other.mean[i] - mean[i];
+  }
+  for (std::size_t i = 0; i < d; ++i) {
+    if (!mask[i]) continue;
+    for (std::size_t j = 0; j < d; ++j) {
+      if (!mask[j]) continue;
+      comoment[i * d + j] += other.comoment[i * d + j] + delta[i] * delta[j] * na * nb / n;
+    }
+  }
+  for (std::size_t i = 0; i < d; ++i) {
+    if (mask[i]) mean[i] += delta[i] * nb / n;
+  }
+  count += other.count;
+}
+
+double CoMoments::covariance(std::size_t i, std::size_t j) const {
+  if (count < 2) return 0.0;
+  return comoment[i * fp::kFeatureCount + j] / static_cast<double>(count - 1);
+}
+
+namespace {
+
+std::size_t bin_of(double score) {
+  if (!(score >= ScoreHistogram::kMinScore)) return 0;  // also NaN
+  const double pos = std::log10(score / ScoreHistogram::kMinScore) * ScoreHistogram::kBinsPerDecade;
+  const auto last = ScoreHistogram::kBins - 1;
+  if (pos >= static_cast<double>(last - 1)) return last;
+  return 1 + static_cast<std::size_t>(pos);
+}
+
+double bin_lower_edge(std::size_t bin) {
+  return ScoreHistogram::kMinScore *
+         std::pow(10.0, static_cast<double>(bin - 1) / ScoreHistogram::kBinsPerDecade);
+}
+
+}  // namespace
+
+void ScoreHistogram::add(double score) {
+  ++counts_[bin_of(score)];
+  ++total_;
+}
+
+void ScoreHistogram::merge(const ScoreHistogram& other) {
+  for (std::size_t i = 0; i < kBins; ++i) counts_[i] += other.counts_[i];
+  total_ += other.total_;
+}
+
+double ScoreHistogram::quantile(double q) const {
+  if (total_ == 0) return 0.0;
+  const double target = std::clamp(q, 0.0, 1.0) * static_cast<double>(total_);
+  double cumulative = 0;
+  for (std::size_t b = 0; b < kBins; ++b) {
+    if (counts_[b] == 0) continue;
+    const double next = cumulative + static_cast<double>(counts_[b]);
+    if (next >= target) {
+      if (b == 0) return kMinScore;
+      if (b == kBins - 1) return bin_lower_edge(b);
+      const double frac = (target - cumulative) / static_cast<double>(counts_[b]);
+      return bin_lower_edge(b) * std::pow(10.0, frac / kBinsPerDecade);
+    }
+    cumulative = next;
+  }
+  return bin_lower_edge(kBins - 1);
+}
+
+void ScoreHistogram::set_counts(const std::array<std::uint64_t, kBins>& counts) {
+  counts_ = counts;
+  total_ = 0;
+  for (auto c : counts_) total_ += c;
+}
+
+void ScoreHistogram::scale_to(std::uint64_t max_total) {
+  if (total_ <= max_total) return;
+  const double f = static_cast<double>(max_total) / static_cast<double>(total_);
+  std::array<std::uint64_t, kBins> scaled{};
+  for (std::size_t i = 0; i < kBins; ++i) {
+    scaled[i] = static_cast<std::uint64_t>(std::llround(static_cast<double>(counts_[i]) * f));
+  }
+  set_counts(scaled);
+}
+
+Baseline make_baseline(bool track_covariance) {
+  Baseline b;
+  b.track_covariance = track_covariance;
+  return b;
+}
+
+void learn_modelled(Baseline& b, const std::vector<double>& modelled,
+                    const std::vector<bool>& present) {
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    if (present[i]) b.features[i].add(modelled[i]);
+  }
+  if (b.track_covariance) b.covariance.add(modelled, present);
+  ++b.fingerprints;
+}
+
+void learn(Baseline& b, const Fingerprint& f) {
+  std::vector<double> modelled;
+  modelled_values(f, modelled);
+  learn_modelled(b, modelled, f.present);
+}
+
+void merge_into(Baseline& into, const Baseline& from) {
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) into.features[i].merge(from.features[i]);
+  if (into.track_covariance && from.track_covariance) {
+    into.covariance.merge(from.covariance);
+  } else {
+    into.track_covariance = false;  // one side lacks them: pooled co-moments are unknown
+    into.covariance = CoMoments();
+  }
+  into.scores.merge(from.scores);
+  into.fingerprints += from.fingerprints;
+}
+
+Baseline seed_from(const Baseline& type, std::uint64_t max_fingerprints) {
+  Baseline b = type;
+  if (b.fingerprints <= max_fingerprints || b.fingerprints == 0) return b;
+  const double f = static_cast<double>(max_fingerprints) / static_cast<double>(b.fingerprints);
+  // Keeps centres; scales counts and sums of squares (hence variances) by the same factor.
+  auto kept_of = [f](std::uint64_t count) {
+    return count == 0
+               ? count
+               : std::max<std::uint64_t>(
+                     1, static_cast<std::uint64_t>(std::llround(static_cast<double>(count) * f)));
+  };
+  for (Moments& m : b.features) {
+    const std::uint64_t kept = kept_of(m.count);
+    if (m.count > 0) m.m2 *= static_cast<double>(kept) / static_cast<double>(m.count);
+    m.count = kept;
+  }
+  if (b.track_covariance && b.covariance.count > 0) {
+    const std::uint64_t kept = kept_of(b.covariance.count);
+    const double ratio = static_cast<double>(kept) / static_cast<double>(b.covariance.count);
+    for (double& c : b.covariance.comoment) c *= ratio;
+    b.covariance.count = kept;
+  }
+  b.scores.scale_to(
+      static_cast<std::uint64_t>(std::llround(static_cast<double>(b.scores.total()) * f)));
+  b.fingerprints = max_fingerprints;
+  return b;
+}
+
+double feature_scale(const Baseline& b, std::size_t feature, double relative_floor) {
+  const Moments& m = b.features[feature];
+  // In log space a scale of 0.01 is a 1% change.
+  if (modelled_in_log(feature)) return std::max(std::sqrt(m.variance()), kLogScaleFloor);
+  return std::max({std::sqrt(m.variance()), relative_floor * std::abs(m.mean),
+                   fp::feature_table()[feature].min_scale});
+}
+
+}  // namespace augur::drift
+
+namespace augur::drift {
+
+double calibrated_threshold(const Baseline& b, double quantile) {
+  if (b.scores.total() < kMinCalibrationScores) return 0.0;
+  return b.scores.quantile(quantile);
+}
+
+}  // namespace augur::drift

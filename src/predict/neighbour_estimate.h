@@ -1,0 +1,21 @@
+#pragma once
+// The weighted average and confidence of predictor.h over chosen neighbours (internal).
+#include <span>
+
+#include "augur/core/decisions.h"
+#include "augur/core/resource.h"
+
+namespace augur::predict {
+
+struct NeighbourEstimate {
+  ResourceVector mean;  // NaN where no neighbour has a known outcome
+  double confidence = 0;
+  bool any_known = false;
+};
+
+NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours);
+
+// 1 - utilisation, utilisation clamped to 0..1; unknown utilisation gives 1.
+ResourceVector headroom_factors(const ResourceVector& host_utilisation);
+
+}  // namespace augur::predict

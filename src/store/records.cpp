@@ -1,0 +1,45 @@
+#include "augur/store/records.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace augur::store {
+
+namespace {
+// NaN marks "unknown": two unknowns are the same value here.
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+bool same(const ResourceVector& a, const ResourceVector& b) {
+  for (std::size_t i = 0; i < kResourceCount; ++i) {
+    if (!same(a.values[i], b.values[i])) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool PatternRecord::operator==(const PatternRecord& o) const {
+  if (outcome.has_value() != o.outcome.has_value()) return false;
+  if (outcome && !same(*outcome, *o.outcome)) return false;
+  return record_id == o.record_id && host_id == o.host_id && instance_id == o.instance_id &&
+         app_type == o.app_type && created_unix_ms == o.created_unix_ms &&
+         same(magnitude, o.magnitude) && feature_table_version == o.feature_table_version &&
+         direction == o.direction && same(usage, o.usage) && same(allocation, o.allocation) &&
+         same(host_load, o.host_load) && labelled_unix_ms == o.labelled_unix_ms;
+}
+
+bool EpisodeRecord::operator==(const EpisodeRecord& o) const {
+  if (top_features.size() != o.top_features.size()) return false;
+  for (std::size_t i = 0; i < top_features.size(); ++i) {
+    if (top_features[i].feature != o.top_features[i].feature ||
+        top_features[i].contribution != o.top_features[i].contribution) {
+      return false;
+    }
+  }
+  return record_id == o.record_id && host_id == o.host_id && instance_id == o.instance_id &&
+         app_type == o.app_type && start_unix_ms == o.start_unix_ms &&
+         end_unix_ms == o.end_unix_ms && peak_score == o.peak_score &&
+         feature_table_version == o.feature_table_version && direction == o.direction;
+}
+
+}  // namespace augur::store

@@ -1,0 +1,186 @@
+#include "augur/drift/analyzer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "augur/fingerprint/feature_table.h"
+#include "synthetic.h"
+
+namespace augur::drift {
+namespace {
+
+namespace fp = augur::fingerprint;
+using testing::Change;
+using testing::Noise;
+using testing::SyntheticInstance;
+
+long trust_ticks(const AnalyzerOptions& o) {
+  return static_cast<long>(o.drift.min_baseline_windows) * o.fingerprint.window_ticks +
+         o.fingerprint.window_ticks;
+}
+
+TEST(Analyzer, ShowsTheBaselineLearningUntilTrustedAfterMinBaselineWindows) {
+  AnalyzerOptions o;
+  Analyzer analyzer(o);
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 1);
+  const long window = o.fingerprint.window_ticks;
+  const auto trust = static_cast<std::uint64_t>(o.drift.min_baseline_windows * window);
+  for (long t = 0; t < trust_ticks(o) + 10; ++t) {
+    const Analysis& a = analyzer.analyze(vm.next());
+    EXPECT_EQ(a.has_fingerprint, t >= window - 1) << t;
+    if (a.instance_baseline.fingerprints < trust) {
+      EXPECT_EQ(a.instance_baseline.status, BaselineStatus::kLearning) << t;
+      EXPECT_FALSE(a.scored) << t;
+    } else {
+      EXPECT_EQ(a.instance_baseline.status, BaselineStatus::kTrusted) << t;
+      EXPECT_GE(a.instance_baseline.windows, o.drift.min_baseline_windows);
+    }
+  }
+  const Analysis& last = analyzer.analyze(vm.next());
+  EXPECT_TRUE(last.scored);
+  EXPECT_EQ(last.scope, BaselineScope::kInstance);
+  EXPECT_GT(last.threshold, 0);
+}
+
+TEST(Analyzer, DoesNotAbsorbAnEpisodesWindowsIntoTheBaselines) {
+  AnalyzerOptions o;
+  Analyzer analyzer(o);
+  analyzer.set_app_type("vm-1", "web");
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 7);
+  const long start = trust_ticks(o) + 500;
+  vm.inject({Metric::kCpuUsageCores, Change::kLevel, start, 0.5});
+  const std::size_t cpu = *fp::feature_index("cpu_usage_cores.mean");
+  bool in_episode = false;
+  std::uint64_t own_at_start = 0;
+  std::uint64_t type_at_start = 0;
+  double cpu_centre_at_start = 0;
+  int episode_ticks = 0;
+  for (long t = 0; t < start + 1000; ++t) {
+    const Analysis& a = analyzer.analyze(vm.next());
+    for (const EpisodeEvent& e : a.events) {
+      if (e.kind != EpisodeEventKind::kStarted) continue;
+      ASSERT_GE(t, start) << "false episode before the shift";
+      in_episode = true;
+      own_at_start = analyzer.baselines().find_instance("vm-1")->fingerprints;
+      type_at_start = analyzer.baselines().find_type("web")->fingerprints;
+      cpu_centre_at_start = analyzer.baselines().find_instance("vm-1")->features[cpu].mean;
+    }
+    if (in_episode) {
+      ++episode_ticks;
+      EXPECT_TRUE(a.in_episode);
+      EXPECT_FALSE(a.learned) << t;
+    }
+  }
+  ASSERT_TRUE(in_episode);
+  EXPECT_GT(episode_ticks, 900);
+  EXPECT_EQ(analyzer.baselines().find_instance("vm-1")->fingerprints, own_at_start);
+  EXPECT_EQ(analyzer.baselines().find_type("web")->fingerprints, type_at_start);
+  EXPECT_EQ(analyzer.baselines().find_instance("vm-1")->features[cpu].mean, cpu_centre_at_start);
+}
+
+TEST(Analyzer, ClosesAnEpisodeWhenTheInstanceReturnsToNormal) {
+  AnalyzerOptions o;
+  Analyzer analyzer(o);
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 8);
+  const long start = trust_ticks(o) + 300;
+  vm.inject({Metric::kCpuUsageCores, Change::kLevel, start, 0.6});
+  vm.inject({Metric::kCpuUsageCores, Change::kLevel, start + 300, -0.6});  // back to normal
+  int started = 0;
+  int ended = 0;
+  DriftEpisode closed;
+  for (long t = 0; t < start + 800; ++t) {
+    const Analysis& a = analyzer.analyze(vm.next());
+    for (const EpisodeEvent& e : a.events) {
+      started += e.kind == EpisodeEventKind::kStarted;
+      if (e.kind == EpisodeEventKind::kEnded) {
+        ++ended;
+        closed = e.episode;
+      }
+    }
+  }
+  EXPECT_EQ(started, 1);
+  ASSERT_EQ(ended, 1);
+  ASSERT_TRUE(closed.end.has_value());
+  EXPECT_EQ(closed.state, EpisodeState::kClosed);
+  EXPECT_LE(closed.start, closed.peak_at);
+  EXPECT_LT(closed.peak_at, *closed.end);
+  EXPECT_GT(closed.peak_score, closed.threshold);
+  EXPECT_EQ(closed.direction.size(), fp::kFeatureCount);
+  EXPECT_GT(closed.direction[*fp::feature_index("cpu_usage_cores.mean")], 3.0);
+}
+
+// The other rule and the other distance detect the same change at the default settings.
+TEST(Analyzer, DetectsALevelShiftWithKOfNAndWithMahalanobis) {
+  for (int variant = 0; variant < 2; ++variant) {
+    AnalyzerOptions o;
+    if (variant == 0) o.drift.rule = config::SequentialRule::kKOfN;
+    if (variant == 1) o.drift.distance = config::DistanceKind::kMahalanobis;
+    Analyzer analyzer(o);
+    SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 12);
+    const long start = trust_ticks(o) + 300;
+    vm.inject({Metric::kCpuUsageCores, Change::kLevel, start, 0.5});
+    long delay = -1;
+    int false_episodes = 0;
+    for (long t = 0; t < start + 300; ++t) {
+      const Analysis& a = analyzer.analyze(vm.next());
+      for (const EpisodeEvent& e : a.events) {
+        if (e.kind != EpisodeEventKind::kStarted) continue;
+        if (t < start) ++false_episodes;
+        if (t >= start && delay < 0) delay = t - start;
+      }
+    }
+    std::printf("[ %s ] delay %ld ticks, false episodes before the shift %d\n",
+                variant == 0 ? "k-of-n" : "mahalanobis", delay, false_episodes);
+    EXPECT_EQ(false_episodes, 0);
+    EXPECT_GE(delay, 0);
+    EXPECT_LE(delay, 60);
+  }
+}
+
+std::vector<testing::Level> unlike_any_profile() {
+  auto p = testing::web_profile();
+  for (auto& l : p) l.level *= 20;
+  return p;
+}
+
+TEST(Analyzer, AssignsAnUndeclaredInstanceToTheNearestTrustedType) {
+  AnalyzerOptions o;
+  Analyzer analyzer(o);
+  analyzer.set_app_type("web-1", "web");
+  analyzer.set_app_type("web-2", "web");
+  analyzer.set_app_type("batch-1", "batch");
+  SyntheticInstance web1("web-1", testing::web_profile(), Noise::kGaussian, 31);
+  SyntheticInstance web2("web-2", testing::web_profile(), Noise::kAr1, 32);
+  SyntheticInstance batch1("batch-1", testing::batch_profile(), Noise::kGaussian, 33);
+  for (long t = 0; t < trust_ticks(o) + 200; ++t) {
+    (void)analyzer.analyze(web1.next());
+    (void)analyzer.analyze(web2.next());
+    (void)analyzer.analyze(batch1.next());
+  }
+  ASSERT_TRUE(analyzer.baselines().trusted(*analyzer.baselines().find_type("web")));
+  ASSERT_TRUE(analyzer.baselines().trusted(*analyzer.baselines().find_type("batch")));
+  const std::uint64_t batch_learned = analyzer.baselines().find_type("batch")->fingerprints;
+
+  SyntheticInstance mystery("mystery", testing::batch_profile(), Noise::kGaussian, 34);
+  SyntheticInstance stranger("stranger", unlike_any_profile(), Noise::kGaussian, 35);
+  Analysis m;
+  Analysis s;
+  for (long t = 0; t < 3 * o.fingerprint.window_ticks; ++t) {
+    m = analyzer.analyze(mystery.next());
+    s = analyzer.analyze(stranger.next());
+  }
+  std::printf("[ unknown type ] mystery -> '%s' confidence %.2f; stranger -> '%s'\n",
+              m.app_type.c_str(), m.type_confidence, s.app_type.c_str());
+  EXPECT_EQ(m.app_type, "batch");
+  EXPECT_TRUE(m.type_inferred);
+  EXPECT_GT(m.type_confidence, 0.5);
+  EXPECT_TRUE(m.scored);  // judged at once: its baseline was seeded from the type
+  EXPECT_EQ(s.app_type, "");
+  EXPECT_FALSE(s.type_inferred);
+  // An inferred member does not teach its type.
+  EXPECT_EQ(analyzer.baselines().find_type("batch")->fingerprints, batch_learned);
+}
+
+}  // namespace
+}  // namespace augur::drift
