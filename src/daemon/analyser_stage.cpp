@@ -1,5 +1,6 @@
 #include "augur/daemon/analyser_stage.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -7,6 +8,7 @@
 #include "augur/drift/baseline_codec.h"
 #include "augur/fingerprint/feature_table.h"
 #include "augur/log/log.h"
+#include "augur/predict/pattern_record.h"
 #include "augur/store/records.h"
 
 namespace augur::daemon {
@@ -20,6 +22,16 @@ std::string number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.3f", v);
   return buf;
+}
+
+std::string resources(const ResourceVector& v) {
+  std::string out;
+  for (Resource r : kAllResources) {
+    if (!v.known(r)) continue;
+    if (!out.empty()) out += " ";
+    out += std::string(resource_name(r)) + "=" + number(v[r]);
+  }
+  return out.empty() ? "none" : out;
 }
 
 // Wall time appears only in records.
@@ -46,33 +58,45 @@ std::string feature_names(const std::vector<FeatureContribution>& top) {
   return out;
 }
 
+std::string neighbour_list(const Prediction& p) {
+  std::string out;
+  for (const Neighbour& n : p.neighbours) {
+    if (!out.empty()) out += ";";
+    out += n.instance_id + "@" + std::to_string(n.recorded_unix_ms) + " d=" + number(n.distance);
+  }
+  return out;
+}
+
 }  // namespace
 
-DriftAnalyserStage::DriftAnalyserStage(const config::Config& config, const Clock& clock,
-                                       std::unique_ptr<store::Store> store,
-                                       AnalyserStageOptions options)
+DecisionAnalyserStage::DecisionAnalyserStage(const config::Config& config, const Clock& clock,
+                                             std::unique_ptr<store::Store> store,
+                                             AnalyserStageOptions options, DaemonView* view)
     : clock_(clock),
       store_(std::move(store)),
       options_(options),
-      analyzer_(
-          drift::AnalyzerOptions{config.fingerprint, config.drift, config.drift.end_hold_ticks}),
-      last_save_(clock.now()) {
+      engine_(engine::engine_options(config, store_ ? store_->host_id() : std::string("local"))),
+      last_save_(clock.now()),
+      last_score_log_(clock.now()),
+      view_(view) {
   restore_baselines();
+  restore_patterns();
 }
 
-DriftAnalyserStage::~DriftAnalyserStage() {
+DecisionAnalyserStage::~DecisionAnalyserStage() {
   if (auto s = save_baselines(); !s) {
     log::error("baselines not saved at stop: {}", s.error().message());
   }
 }
 
-void DriftAnalyserStage::restore_baselines() {
+void DecisionAnalyserStage::restore_baselines() {
   if (!store_) return;
   auto records = store_->baselines(fingerprint::kFeatureTableVersion);
   if (!records) {
     log::error("stored baselines unreadable, learning afresh: {}", records.error().message());
     return;
   }
+  drift::BaselineSet& set = engine_.analyzer().baselines();
   for (const store::BaselineRecord& r : *records) {
     // Only this host's own baselines; a fleet store shares type baselines differently.
     if (r.host_id != store_->host_id()) continue;
@@ -84,10 +108,9 @@ void DriftAnalyserStage::restore_baselines() {
     }
     const std::string_view key = r.key;
     if (key.starts_with(kTypePrefix)) {
-      analyzer_.baselines().put_type(std::string(key.substr(kTypePrefix.size())), *baseline);
+      set.put_type(std::string(key.substr(kTypePrefix.size())), *baseline);
     } else if (key.starts_with(kInstancePrefix)) {
-      analyzer_.baselines().put_instance(std::string(key.substr(kInstancePrefix.size())),
-                                         *baseline);
+      set.put_instance(std::string(key.substr(kInstancePrefix.size())), *baseline);
     } else {
       continue;
     }
@@ -96,7 +119,42 @@ void DriftAnalyserStage::restore_baselines() {
   if (restored_ > 0) log::info("restored {} baselines from the store", restored_);
 }
 
-Status DriftAnalyserStage::save_baselines() {
+void DecisionAnalyserStage::restore_patterns() {
+  if (!store_) return;
+  const std::size_t max = engine_.predictor().size() + 1'000'000;
+  std::vector<predict::Pattern> patterns;
+  const SteadyTime steady_now = clock_.now();
+  const std::int64_t unix_now = unix_ms_now();
+  for (bool labelled : {true, false}) {
+    auto records = labelled ? store_->labelled_patterns(max) : store_->unlabelled_patterns(max);
+    if (!records) {
+      log::error("stored patterns unreadable, history starts empty: {}", records.error().message());
+      return;
+    }
+    for (const store::PatternRecord& r : *records) {
+      if (r.feature_table_version != fingerprint::kFeatureTableVersion) continue;
+      auto p = predict::from_record(r, steady_now, unix_now);
+      if (!p) {
+        log::write(log::Level::kWarn, "stored pattern ignored: " + p.error().message(),
+                   {{"PATTERN", r.record_id}});
+        continue;
+      }
+      patterns.push_back(std::move(*p));
+    }
+  }
+  const std::size_t total = patterns.size();
+  const std::vector<Error> errors = engine_.restore_patterns(std::move(patterns));
+  for (const Error& e : errors) {
+    log::write(log::Level::kWarn, "stored pattern not restored: " + e.message(), {});
+  }
+  restored_patterns_ = total - errors.size();
+  if (restored_patterns_ > 0) {
+    log::info("restored {} patterns ({} in the history) from the store", restored_patterns_,
+              engine_.predictor().size());
+  }
+}
+
+Status DecisionAnalyserStage::save_baselines() {
   if (!store_) return {};
   const std::int64_t now_ms = unix_ms_now();
   auto put = [&](std::string key, const drift::Baseline& b) -> Status {
@@ -108,21 +166,36 @@ Status DriftAnalyserStage::save_baselines() {
     r.updated_unix_ms = now_ms;
     return store_->put_baseline(r);
   };
-  for (const auto& [type, b] : analyzer_.baselines().types()) {
+  const drift::BaselineSet& set = engine_.analyzer().baselines();
+  for (const auto& [type, b] : set.types()) {
     if (auto s = put(std::string(kTypePrefix) + type, b); !s) return s;
   }
-  for (const auto& [id, b] : analyzer_.baselines().instances()) {
+  for (const auto& [id, b] : set.instances()) {
     if (auto s = put(std::string(kInstancePrefix) + id, b); !s) return s;
   }
   return {};
 }
 
-std::vector<Plan> DriftAnalyserStage::analyse(const SampleBatch& batch, Mode) {
-  if (batch.instances && batch.instances != instances_) refresh_instances(*batch.instances);
-  for (const Sample& sample : batch.samples) {
-    const drift::Analysis& a = analyzer_.analyze(sample);
-    for (const drift::EpisodeEvent& e : a.events) report(a, e);
+std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode) {
+  engine::TickInput in;
+  in.at = batch.at;
+  in.unix_ms = unix_ms_at(batch.at, clock_);
+  in.samples = &batch.samples;
+  if (batch.instances && batch.instances != instances_) {
+    instances_ = batch.instances;
+    refresh_names(*instances_);
+    in.instances = instances_.get();
   }
+  in.host_capacity = batch.host_capacity;
+  in.host_utilisation = batch.host_utilisation;
+  engine::TickOutput out = engine_.tick(in);
+
+  ++ticks_;
+  report_tick(out);
+  persist_patterns(out);
+  publish(out);
+  drop_paused(out.plans);
+
   if (store_ && clock_.now() - last_save_ >= options_.save_interval) {
     last_save_ = clock_.now();
     if (auto s = save_baselines(); !s) {
@@ -130,36 +203,202 @@ std::vector<Plan> DriftAnalyserStage::analyse(const SampleBatch& batch, Mode) {
                  {{"PATH", s.error().where}});
     }
   }
-  return {};
+  if (clock_.now() - last_score_log_ >= options_.score_log_interval) {
+    last_score_log_ = clock_.now();
+    const plan::ObserveScore s = engine_.scorer().score();
+    log::write(log::Level::kInfo,
+               "self-score: " + std::to_string(s.increases) + " increases planned, precision " +
+                   number(s.precision()) + ", recall " + number(s.recall()),
+               {{"INCREASES", std::to_string(s.increases)},
+                {"TRUE_POSITIVES", std::to_string(s.true_positives)},
+                {"FALSE_POSITIVES", std::to_string(s.false_positives)},
+                {"RISES", std::to_string(s.rises)},
+                {"RISES_ANTICIPATED", std::to_string(s.rises_anticipated)}});
+  }
+  return std::move(out.plans);
 }
 
-void DriftAnalyserStage::refresh_instances(const std::vector<Instance>& now) {
+void DecisionAnalyserStage::report_tick(const engine::TickOutput& out) {
+  AnalyserSummary& s = summary_;
+  s.instances = out.instances.size();
+  s.in_episode = 0;
+  for (const engine::InstanceReport& r : out.instances) {
+    for (const drift::EpisodeEvent& e : r.analysis->events) {
+      report_episode(*r.analysis, e);
+      if (e.kind == drift::EpisodeEventKind::kStarted) ++s.episodes_started;
+    }
+    if (r.analysis->in_episode) ++s.in_episode;
+    if (r.prediction_new && r.prediction) {
+      report_prediction(*r.prediction);
+      ++(r.prediction->available ? s.predictions : s.predictions_unavailable);
+    }
+  }
+  std::set<std::string> contended;
+  for (const plan::ContentionFinding& c : out.contention) {
+    contended.insert(c.instance_id);
+    // Once when it starts; the classification holds while the stall lasts.
+    if (contended_.count(c.instance_id) > 0) continue;
+    std::string antagonists;
+    for (const std::string& a : c.antagonists) {
+      antagonists += (antagonists.empty() ? "" : ",") + name_of(a);
+    }
+    log::write(log::Level::kInfo,
+               "contention, not demand: " + name_of(c.instance_id) + " waits more (stall +" +
+                   number(c.stall_rise) + ") while its own work does not rise; not grown" +
+                   (antagonists.empty() ? std::string(" (no known antagonist)")
+                                        : "; likely antagonists: " + antagonists),
+               {{"INSTANCE_ID", c.instance_id},
+                {"INSTANCE", name_of(c.instance_id)},
+                {"STALL_RISE", number(c.stall_rise)},
+                {"OWN_WORK_CHANGE", number(c.own_work_change_fraction)},
+                {"ANTAGONISTS", antagonists}});
+    ++s.contention_findings;
+  }
+  for (const std::string& id : contended_) {
+    if (contended.count(id) == 0) {
+      log::write(log::Level::kInfo, "contention over: " + name_of(id),
+                 {{"INSTANCE_ID", id}, {"INSTANCE", name_of(id)}});
+    }
+  }
+  contended_ = std::move(contended);
+  for (const std::string& id : out.newly_frozen) {
+    log::write(log::Level::kWarn,
+               "oscillation breaker: " + name_of(id) + " changed direction too often; frozen",
+               {{"INSTANCE_ID", id}, {"INSTANCE", name_of(id)}});
+    ++s.breaker_trips;
+  }
+  for (const Plan& p : out.plans) s.planned_changes += p.changes.size();
+  s.history_patterns = engine_.predictor().size();
+  s.open_patterns = engine_.open_patterns();
+  s.observe = engine_.scorer().score();
+}
+
+void DecisionAnalyserStage::drop_paused(std::vector<Plan>& plans) {
+  if (!view_) return;
+  std::erase_if(plans, [&](const Plan& p) {
+    if (!view_->paused(p.instance_id)) return false;
+    log::write(log::Level::kInfo,
+               "paused: " + std::to_string(p.changes.size()) + " planned change(s) for " +
+                   name_of(p.instance_id) + " not sent",
+               {{"INSTANCE_ID", p.instance_id}, {"INSTANCE", name_of(p.instance_id)}});
+    return true;
+  });
+}
+
+void DecisionAnalyserStage::publish(const engine::TickOutput& out) {
+  if (!view_) return;
+  std::vector<InstanceView> views;
+  views.reserve(out.instances.size());
+  for (const engine::InstanceReport& r : out.instances) {
+    const drift::Analysis& a = *r.analysis;
+    InstanceView v;
+    v.id = r.instance_id;
+    v.name = name_of(r.instance_id);
+    v.app_type = a.app_type;
+    v.type_inferred = a.type_inferred;
+    v.type_confidence = a.type_confidence;
+    v.baseline = !a.has_fingerprint                                              ? "none"
+                 : a.instance_baseline.status == drift::BaselineStatus::kTrusted ? "trusted"
+                                                                                 : "learning";
+    v.baseline_windows = a.instance_baseline.windows;
+    v.scored = a.scored;
+    if (a.scored) {
+      v.score = a.score;
+      v.threshold = a.threshold;
+    }
+    v.in_episode = a.in_episode;
+    for (const FeatureContribution& f : a.top_features) {
+      v.top_features.push_back(FeatureView{feature_names({f}), f.contribution});
+    }
+    v.prediction = r.prediction;
+    v.target = r.decision.plan.target;
+    v.allocation = v.target;
+    for (const Change& c : r.decision.plan.changes) v.allocation[c.resource] = c.old_value;
+    v.planned = r.decision.plan.changes;
+    v.contention = r.decision.contention;
+    v.frozen = r.decision.frozen;
+    views.push_back(std::move(v));
+  }
+  view_->publish(std::move(views), summary_);
+  if (ticks_ % 10 != 1) return;  // baselines change slowly
+  std::vector<BaselineView> baselines;
+  const drift::BaselineSet& set = engine_.analyzer().baselines();
+  const drift::AnalyzerOptions& o = engine_.analyzer().options();
+  for (const auto* map : {&set.types(), &set.instances()}) {
+    const bool types = map == &set.types();
+    for (const auto& [key, b] : *map) {
+      BaselineView bv;
+      bv.scope = types ? "type" : "instance";
+      bv.key = types ? key : name_of(key);
+      bv.fingerprints = b.fingerprints;
+      bv.trusted = set.trusted(b);
+      bv.windows = static_cast<double>(b.fingerprints) / std::max(1, o.fingerprint.window_ticks);
+      bv.threshold = drift::calibrated_threshold(b, o.drift.threshold_quantile);
+      baselines.push_back(std::move(bv));
+    }
+  }
+  view_->publish_baselines(std::move(baselines));
+}
+
+void DecisionAnalyserStage::persist_patterns(const engine::TickOutput& out) {
+  if (!store_) return;
+  for (const predict::Pattern& p : out.opened) {
+    if (auto id = store_->append_pattern(predict::to_record(p)); !id) {
+      log::write(log::Level::kError, "pattern not recorded: " + id.error().message(),
+                 {{"INSTANCE_ID", p.instance_id}, {"PATTERN", p.id}});
+    }
+  }
+  for (const predict::Pattern& p : out.labelled) {
+    if (!p.outcome) continue;
+    if (auto s = store_->label_pattern(p.id, p.outcome->increase, p.outcome->labelled_unix_ms);
+        !s) {
+      log::write(log::Level::kError, "pattern label not recorded: " + s.error().message(),
+                 {{"INSTANCE_ID", p.instance_id}, {"PATTERN", p.id}});
+    }
+  }
+}
+
+void DecisionAnalyserStage::refresh_names(const std::vector<Instance>& now) {
   std::set<std::string> present;
   for (const Instance& i : now) {
     present.insert(i.id);
     names_[i.id] = i.name;
-    analyzer_.set_app_type(i.id, i.app_type);
   }
-  for (auto it = names_.begin(); it != names_.end();) {
-    if (present.count(it->first) == 0) {
-      analyzer_.forget(it->first);
-      it = names_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  instances_ = std::make_shared<const std::vector<Instance>>(now);
+  std::erase_if(names_, [&](const auto& kv) { return present.count(kv.first) == 0; });
 }
 
-void DriftAnalyserStage::report(const drift::Analysis& a, const drift::EpisodeEvent& e) {
+std::string DecisionAnalyserStage::name_of(const std::string& instance_id) const {
+  const auto it = names_.find(instance_id);
+  return it != names_.end() ? it->second : instance_id;
+}
+
+void DecisionAnalyserStage::report_prediction(const Prediction& p) {
+  const std::string name = name_of(p.instance_id);
+  if (!p.available) {
+    log::write(log::Level::kInfo, "no prediction for " + name + ": " + p.reason,
+               {{"INSTANCE_ID", p.instance_id}, {"INSTANCE", name}, {"REASON", p.reason}});
+    return;
+  }
+  log::write(log::Level::kInfo,
+             "prediction for " + name + ": increase " + resources(p.increase) + " (confidence " +
+                 number(p.confidence) + ", " + std::to_string(p.neighbours.size()) + " neighbours)",
+             {{"INSTANCE_ID", p.instance_id},
+              {"INSTANCE", name},
+              {"PREDICTED_INCREASE", resources(p.increase)},
+              {"UNADJUSTED_INCREASE", resources(p.unadjusted_increase)},
+              {"HEADROOM_FACTOR", resources(p.headroom_factor)},
+              {"CONFIDENCE", number(p.confidence)},
+              {"NEIGHBOURS", neighbour_list(p)}});
+}
+
+void DecisionAnalyserStage::report_episode(const drift::Analysis& a, const drift::EpisodeEvent& e) {
   using Kind = drift::EpisodeEventKind;
   if (e.kind == Kind::kUpdated && !log::enabled(log::Level::kDebug)) return;
   const std::string top = feature_names(e.episode.top_features);
   const char* what = e.kind == Kind::kStarted ? "drift episode started"
                      : e.kind == Kind::kEnded ? "drift episode ended"
                                               : "drift episode peak";
-  const auto it = names_.find(a.instance_id);
-  const std::string name = it != names_.end() ? it->second : a.instance_id;
+  const std::string name = name_of(a.instance_id);
   log::write(e.kind == Kind::kUpdated ? log::Level::kDebug : log::Level::kInfo,
              std::string(what) + ": " + name + " (score " + number(a.score) + ", threshold " +
                  number(a.threshold) + ", top " + top + ")",
@@ -170,6 +409,11 @@ void DriftAnalyserStage::report(const drift::Analysis& a, const drift::EpisodeEv
               {"THRESHOLD", number(a.threshold)},
               {"PEAK_SCORE", number(e.episode.peak_score)},
               {"TOP_FEATURES", top}});
+  if (view_ && e.kind != Kind::kUpdated) {
+    view_->record_episode(EpisodeView{a.instance_id, name,
+                                      e.kind == Kind::kStarted ? "started" : "ended", unix_ms_now(),
+                                      a.score, e.episode.peak_score, top});
+  }
   if (e.kind != Kind::kEnded || !store_) return;
   store::EpisodeRecord r;
   r.host_id = store_->host_id();

@@ -1,5 +1,6 @@
 #include "augur/daemon/control_protocol.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "augur/log/log.h"
@@ -40,6 +41,115 @@ json status_json(const DaemonStatus& s) {
       {"max_tick_ms", std::chrono::duration<double, std::milli>(c.max_tick_duration).count()}};
 }
 
+json number_or_null(double v) {
+  return std::isnan(v) ? json(nullptr) : json(v);
+}
+
+json resources_json(const ResourceVector& v) {
+  json o = json::object();
+  for (Resource r : kAllResources) o[std::string(resource_name(r))] = number_or_null(v[r]);
+  return o;
+}
+
+json summary_json(const AnalyserSummary& s) {
+  return json{{"instances", s.instances},
+              {"in_episode", s.in_episode},
+              {"history_patterns", s.history_patterns},
+              {"open_patterns", s.open_patterns},
+              {"episodes_started", s.episodes_started},
+              {"predictions", s.predictions},
+              {"predictions_unavailable", s.predictions_unavailable},
+              {"planned_changes", s.planned_changes},
+              {"contention_findings", s.contention_findings},
+              {"breaker_trips", s.breaker_trips},
+              {"self_score",
+               {{"increases", s.observe.increases},
+                {"true_positives", s.observe.true_positives},
+                {"false_positives", s.observe.false_positives},
+                {"pending", s.observe.pending},
+                {"rises", s.observe.rises},
+                {"rises_anticipated", s.observe.rises_anticipated},
+                {"precision", number_or_null(s.observe.precision())},
+                {"recall", number_or_null(s.observe.recall())}}}};
+}
+
+json prediction_json(const std::optional<Prediction>& p) {
+  if (!p) return nullptr;
+  json n = json::array();
+  for (const Neighbour& x : p->neighbours) {
+    n.push_back(json{{"instance_id", x.instance_id},
+                     {"recorded_unix_ms", x.recorded_unix_ms},
+                     {"distance", x.distance},
+                     {"outcome", resources_json(x.outcome)}});
+  }
+  return json{{"available", p->available},
+              {"reason", p->reason},
+              {"increase", resources_json(p->increase)},
+              {"unadjusted_increase", resources_json(p->unadjusted_increase)},
+              {"headroom_factor", resources_json(p->headroom_factor)},
+              {"confidence", p->confidence},
+              {"neighbours", std::move(n)}};
+}
+
+json change_json(const ChangeView& c) {
+  return json{{"unix_ms", c.unix_ms},
+              {"instance_id", c.instance_id},
+              {"instance", c.instance},
+              {"resource", c.resource},
+              {"old", c.old_value},
+              {"new", c.new_value},
+              {"read_back", number_or_null(c.read_back)},
+              {"reason", c.reason},
+              {"clamp", c.clamp},
+              {"outcome", c.outcome},
+              {"mode", c.mode},
+              {"error", c.error}};
+}
+
+json instance_json(const InstanceView& v, bool detail) {
+  json top = json::array();
+  for (const FeatureView& f : v.top_features) top.push_back(json{{"name", f.name}, {"z", f.z}});
+  json o{{"id", v.id},
+         {"name", v.name},
+         {"app_type", v.app_type},
+         {"type_inferred", v.type_inferred},
+         {"baseline", v.baseline},
+         {"drift_score", v.scored ? json(v.score) : json(nullptr)},
+         {"threshold", v.scored ? json(v.threshold) : json(nullptr)},
+         {"in_episode", v.in_episode},
+         {"top_features", std::move(top)},
+         {"allocation", resources_json(v.allocation)},
+         {"paused", v.paused},
+         {"frozen", v.frozen},
+         {"contention", v.contention}};
+  o["predicted_increase"] = v.prediction && v.prediction->available
+                                ? resources_json(v.prediction->increase)
+                                : json(nullptr);
+  if (!detail) return o;
+  o["type_confidence"] = v.type_confidence;
+  o["baseline_windows"] = v.baseline_windows;
+  o["prediction"] = prediction_json(v.prediction);
+  o["target"] = resources_json(v.target);
+  json planned = json::array();
+  for (const Change& c : v.planned) {
+    planned.push_back(json{{"resource", std::string(resource_name(c.resource))},
+                           {"old", c.old_value},
+                           {"new", c.new_value},
+                           {"reason", c.reason},
+                           {"clamp", c.clamp}});
+  }
+  o["planned"] = std::move(planned);
+  return o;
+}
+
+std::optional<std::string> instance_arg(const json& request) {
+  const auto it = request.find("instance");
+  if (it == request.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
 }  // namespace
 
 std::string handle_control_request(std::string_view line, const PeerCredentials& peer,
@@ -53,7 +163,98 @@ std::string handle_control_request(std::string_view line, const PeerCredentials&
     return control_error("malformed request: missing string field 'verb'");
   }
   const std::string verb = verb_it->get<std::string>();
-  if (verb == "status") return ok(status_json(api.status()));
+  DaemonView* view = api.view();
+  if (verb == "status") {
+    json s = status_json(api.status());
+    if (view && view->published()) {
+      s["analyser"] = summary_json(view->summary());
+    } else {
+      s["analyser"] = nullptr;
+      s["analyser_note"] = "no tick analysed yet";
+    }
+    return ok(std::move(s));
+  }
+  if (verb == "instances" || verb == "show" || verb == "history" || verb == "baselines" ||
+      verb == "pause" || verb == "resume") {
+    if (!view) return control_error("the daemon publishes no state yet");
+  }
+  if (verb == "instances") {
+    json list = json::array();
+    for (const InstanceView& v : view->instances()) list.push_back(instance_json(v, false));
+    return ok(json{{"instances", std::move(list)}});
+  }
+  if (verb == "show") {
+    const auto which = instance_arg(request);
+    if (!which) return control_error("show needs a string field 'instance' (id or name)");
+    const auto v = view->instance(*which);
+    if (!v) return control_error("no instance '" + *which + "' in the last tick");
+    json o = instance_json(*v, true);
+    json changes = json::array();
+    for (const ChangeView& c : view->changes()) {
+      if (c.instance_id == v->id) changes.push_back(change_json(c));
+    }
+    json episodes = json::array();
+    for (const EpisodeView& e : view->episodes()) {
+      if (e.instance_id != v->id) continue;
+      episodes.push_back(json{{"event", e.event},
+                              {"unix_ms", e.unix_ms},
+                              {"score", e.score},
+                              {"peak_score", e.peak_score},
+                              {"top_features", e.top_features}});
+    }
+    o["recent_changes"] = std::move(changes);
+    o["recent_episodes"] = std::move(episodes);
+    return ok(std::move(o));
+  }
+  if (verb == "history") {
+    json changes = json::array();
+    for (const ChangeView& c : view->changes()) changes.push_back(change_json(c));
+    json episodes = json::array();
+    for (const EpisodeView& e : view->episodes()) {
+      episodes.push_back(json{{"instance_id", e.instance_id},
+                              {"instance", e.instance},
+                              {"event", e.event},
+                              {"unix_ms", e.unix_ms},
+                              {"score", e.score},
+                              {"peak_score", e.peak_score},
+                              {"top_features", e.top_features}});
+    }
+    return ok(json{{"changes", std::move(changes)}, {"episodes", std::move(episodes)}});
+  }
+  if (verb == "baselines") {
+    json list = json::array();
+    for (const BaselineView& b : view->baselines()) {
+      list.push_back(json{{"scope", b.scope},
+                          {"key", b.key},
+                          {"fingerprints", b.fingerprints},
+                          {"windows", b.windows},
+                          {"trusted", b.trusted},
+                          {"threshold", b.threshold}});
+    }
+    return ok(json{{"baselines", std::move(list)}});
+  }
+  if (verb == "pause" || verb == "resume") {
+    const auto which = instance_arg(request);
+    if (!which) return control_error(verb + " needs a string field 'instance' (id or name)");
+    const auto v = view->instance(*which);
+    if (!v) return control_error("no instance '" + *which + "' in the last tick");
+    const bool pause = verb == "pause";
+    view->set_paused(v->id, pause);
+    log::write(
+        log::Level::kWarn,
+        std::string(pause ? "paused" : "resumed") + " through the control socket: " + v->name,
+        {{"INSTANCE_ID", v->id},
+         {"INSTANCE", v->name},
+         {"PEER_UID", std::to_string(peer.uid)},
+         {"PEER_PID", std::to_string(peer.pid)}});
+    return ok(json{{"instance", v->name}, {"id", v->id}, {"paused", pause}});
+  }
+  if (verb == "reload") {
+    if (auto s = api.reload(); !s) return control_error("reload refused: " + s.error().message());
+    log::write(log::Level::kInfo, "reload requested through the control socket",
+               {{"PEER_UID", std::to_string(peer.uid)}, {"PEER_PID", std::to_string(peer.pid)}});
+    return ok(json{{"reload", "requested"}});
+  }
   if (verb == "mode") {
     const auto mode_it = request.find("mode");
     if (mode_it == request.end()) return ok(json{{"mode", mode_name(api.status().mode)}});
@@ -66,7 +267,9 @@ std::string handle_control_request(std::string_view line, const PeerCredentials&
                 {"PEER_PID", std::to_string(peer.pid)}});
     return ok(json{{"mode", mode_name(*mode)}});
   }
-  return control_error("unknown verb '" + verb + "' (known: status, mode)");
+  return control_error("unknown verb '" + verb +
+                       "' (known: status, instances, show, history, baselines, mode, pause, "
+                       "resume, reload)");
 }
 
 }  // namespace augur::daemon

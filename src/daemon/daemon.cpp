@@ -1,9 +1,11 @@
 #include "augur/daemon/daemon.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -97,11 +99,12 @@ void warn_restart_only_changes(const config::Config& old_cfg, const config::Conf
 // The control protocol's view of the running daemon.
 class DaemonControl final : public ControlApi {
  public:
-  DaemonControl(Pipeline& pipeline, const Clock& clock, std::string config_file)
+  DaemonControl(Pipeline& pipeline, const Clock& clock, std::string config_file, DaemonView& view)
       : pipeline_(pipeline),
         clock_(clock),
         started_(clock.now()),
-        config_file_(std::move(config_file)) {}
+        config_file_(std::move(config_file)),
+        view_(view) {}
   DaemonStatus status() override {
     DaemonStatus s;
     s.version = kVersion;
@@ -112,12 +115,28 @@ class DaemonControl final : public ControlApi {
     return s;
   }
   void set_mode(Mode mode) override { pipeline_.set_mode(mode); }
+  DaemonView* view() override { return &view_; }
+  // Validates here so the caller hears about errors; the main thread reloads on SIGHUP.
+  Status reload() override {
+    auto fresh = config::load_config_file(config_file_);
+    if (!fresh) {
+      std::string text;
+      for (const config::Diagnostic& d : fresh.error()) {
+        if (!text.empty()) text += "; ";
+        text += d.to_string();
+      }
+      return Unexpected{Error{"invalid configuration: " + text, config_file_, 0}};
+    }
+    if (::kill(::getpid(), SIGHUP) != 0) return Unexpected{errno_error("cannot signal", "self")};
+    return {};
+  }
 
  private:
   Pipeline& pipeline_;
   const Clock& clock_;
   SteadyTime started_;
   std::string config_file_;
+  DaemonView& view_;
 };
 
 std::unique_ptr<ControlServer> start_control_server(const config::Config& cfg, ControlApi& api) {
@@ -191,14 +210,15 @@ int run_augurd(int argc, const char* const* argv) {
   }
 
   SteadyClock clock;
-  Stages stages = build_stages(cfg, clock);
+  DaemonView view;
+  Stages stages = build_stages(cfg, clock, view);
   PipelineOptions options;
   options.tick_interval = cfg.sampling.interval;
   options.queue_capacity = cfg.daemon.queue_capacity;
   options.mode = cfg.daemon.mode;
   Pipeline pipeline(options, clock, *stages.sampler, *stages.analyser, *stages.actuator);
   pipeline.start();
-  DaemonControl control(pipeline, clock, cfg.source_file);
+  DaemonControl control(pipeline, clock, cl.config_path, view);
   std::unique_ptr<ControlServer> control_server = start_control_server(cfg, control);
 
   ServiceNotifier notifier;

@@ -59,7 +59,7 @@ const sampling::Sampler& HostSampling::sampler() const {
 Result<std::unique_ptr<HostSampling>> HostSampling::create(const config::Config& config,
                                                            const Clock& clock) {
   const config::SamplingSection& s = config.sampling;
-  auto layout = host::read_cgroup_layout(s.proc_root);
+  auto layout = host::read_cgroup_layout(s.proc_root, s.cgroup_root);
   if (!layout) return Error{"cannot read the cgroup layout: " + layout.error().message(), "", 0};
   auto events = sampling::encode_events(s.events);
   if (!events) {
@@ -88,10 +88,6 @@ Result<std::unique_ptr<HostSampling>> HostSampling::create(const config::Config&
         std::make_unique<discovery::StaticSource>(std::move(statics).value()));
   }
 
-  // The cgroup root in the config rebases the mount points (a fixture tree in tests).
-  const std::string fs_root = s.cgroup_root == "/sys/fs/cgroup"
-                                  ? ""
-                                  : s.cgroup_root.substr(0, s.cgroup_root.rfind("/sys/fs/cgroup"));
   sampling::HostCapacityConfig capacity_config;
   if (s.disk_bandwidth_bytes_per_s > 0)
     capacity_config.disk_bytes_per_s = s.disk_bandwidth_bytes_per_s;
@@ -103,7 +99,7 @@ Result<std::unique_ptr<HostSampling>> HostSampling::create(const config::Config&
   options.per_cgroup_counting_threshold = d.cgroups.per_cgroup_counting_threshold;
   parts->sampler = std::make_unique<sampling::Sampler>(
       std::make_unique<sampling::ThreadCounterSet>(std::move(events).value()), *layout,
-      sampling::UsageReader(*layout, fs_root, s.proc_root),
+      sampling::UsageReader(*layout, "", s.proc_root),
       sampling::HostUsageReader(s.proc_root, sys_root),
       sampling::read_host_capacity(s.proc_root, sys_root, capacity_config), options,
       std::move(domain_stats));

@@ -138,7 +138,14 @@ void Pipeline::analyser_loop() {
       std::lock_guard lock(counters_mutex_);
       ++counters_.batches_analysed;
     }
-    if (out.plans.empty()) continue;
+    // The actuator needs the instance list only when it changed or with plans.
+    if (batch->instances != last_instances_) {
+      last_instances_ = batch->instances;
+      out.instances = batch->instances;
+    } else if (!out.plans.empty()) {
+      out.instances = batch->instances;
+    }
+    if (out.plans.empty() && !out.instances) continue;
     if (!plans_.push(std::move(out))) {
       std::lock_guard lock(counters_mutex_);
       counters_.plan_queue_drops = plans_.dropped();
@@ -149,21 +156,29 @@ void Pipeline::analyser_loop() {
 void Pipeline::actuator_loop() {
   for (;;) {
     auto batch = plans_.pop_for(kConsumerPoll);
-    if (!batch) {
-      if (stopping_) return;
-      continue;
-    }
-    for (const Plan& plan : batch->plans) {
-      if (stopping_) return;  // pending changes are dropped on shutdown, never half-applied
+    // Pending batches are dropped on shutdown, never half-applied.
+    if (stopping_) {
       try {
-        actuator_.apply(plan, mode_.load());
+        actuator_.stop();
       } catch (const std::exception& e) {
-        log::error("actuator stage threw: {}", e.what());
-        std::lock_guard lock(counters_mutex_);
-        ++counters_.stage_errors;
+        log::error("actuator stage threw at stop: {}", e.what());
       }
+      return;
+    }
+    try {
+      if (batch) {
+        actuator_.apply(*batch, mode_.load());
+      } else {
+        actuator_.idle(mode_.load());
+      }
+    } catch (const std::exception& e) {
+      log::error("actuator stage threw: {}", e.what());
       std::lock_guard lock(counters_mutex_);
-      ++counters_.plans_applied;
+      ++counters_.stage_errors;
+    }
+    if (batch) {
+      std::lock_guard lock(counters_mutex_);
+      counters_.plans_applied += batch->plans.size();
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "actuator_stage.h"
 #include "augur/daemon/analyser_stage.h"
 #include "augur/daemon/host_identity.h"
 #include "augur/daemon/host_sampling.h"
@@ -15,12 +16,6 @@
 namespace augur::daemon {
 
 namespace {
-
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.3f", v);
-  return buf;
-}
 
 log::Level level_of(sampling::SamplerNotice::Severity s) {
   switch (s) {
@@ -45,6 +40,7 @@ class HostSamplerStage final : public SamplerStage {
     batch.samples = std::move(t.sampler.samples);
     batch.instances = std::move(t.instances);
     batch.host_utilisation = t.sampler.host_utilisation;
+    batch.host_capacity = sampling_->sampler().host_capacity().capacity;
   }
 
  private:
@@ -68,25 +64,6 @@ class HostSamplerStage final : public SamplerStage {
 class NoSamplingStage final : public SamplerStage {
  public:
   void sample(SteadyTime, SampleBatch&) override {}
-};
-
-// Observe and advise record what would change; enforce needs the backends of the actuation
-// stage, which refuse until they exist, so nothing is ever written blindly.
-class RecordingActuator final : public ActuatorStage {
- public:
-  void apply(const Plan& plan, Mode mode) override {
-    for (const Change& c : plan.changes) {
-      log::write(log::Level::kInfo,
-                 mode == Mode::kEnforce ? "change not applied: no actuation backend"
-                                        : "would change allocation",
-                 {{"INSTANCE_ID", c.instance_id},
-                  {"RESOURCE", std::string(resource_name(c.resource))},
-                  {"OLD_VALUE", number(c.old_value)},
-                  {"NEW_VALUE", number(c.new_value)},
-                  {"MODE", std::string(mode_name(mode))},
-                  {"REASON", c.reason}});
-    }
-  }
 };
 
 // The embedded store; without it the daemon runs on, relearning after each restart.
@@ -115,7 +92,7 @@ std::unique_ptr<store::Store> open_store(const config::Config& config) {
 
 }  // namespace
 
-Stages build_stages(const config::Config& config, const Clock& clock) {
+Stages build_stages(const config::Config& config, const Clock& clock, DaemonView& view) {
   Stages s;
   auto sampling = HostSampling::create(config, clock);
   if (sampling) {
@@ -125,8 +102,10 @@ Stages build_stages(const config::Config& config, const Clock& clock) {
                {{"CONFIG_FILE", config.source_file}});
     s.sampler = std::make_unique<NoSamplingStage>();
   }
-  s.analyser = std::make_unique<DriftAnalyserStage>(config, clock, open_store(config));
-  s.actuator = std::make_unique<RecordingActuator>();
+  s.analyser = std::make_unique<DecisionAnalyserStage>(config, clock, open_store(config),
+                                                       AnalyserStageOptions{}, &view);
+  s.actuator = std::make_unique<BackendActuatorStage>(config, clock, &view,
+                                                      /*restore_on_stop=*/false);
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "augur/config/config.h"
+#include "augur/daemon/daemon_view.h"
 #include "augur/daemon/pipeline.h"
 
 namespace augur::daemon {
@@ -13,6 +14,7 @@ struct Stages {
   std::unique_ptr<ActuatorStage> actuator;
 };
 
-Stages build_stages(const config::Config& config, const Clock& clock);
+// `view` receives what the analyser and actuator publish; it must outlive the stages.
+Stages build_stages(const config::Config& config, const Clock& clock, DaemonView& view);
 
 }  // namespace augur::daemon

@@ -9,12 +9,12 @@
 #include <utility>
 
 #include "augur/discovery/pid_list.h"
+#include "augur/host/net_links.h"
 #include "augur/host/open_file.h"
 
 namespace augur::discovery {
 namespace {
 
-constexpr std::string_view kDefaultCgroupRoot = "/sys/fs/cgroup";
 // v1 controllers whose hierarchy also gets a ref when it has the same path (usage and
 // actuation read them).
 constexpr std::string_view kV1Controllers[] = {"cpu",   "cpuacct", "memory",
@@ -63,18 +63,11 @@ bool count_per_cgroup(std::size_t thread_count, int per_cgroup_counting_threshol
          thread_count > static_cast<std::size_t>(per_cgroup_counting_threshold);
 }
 
-std::string rebase_mount_point(std::string_view mount_point, std::string_view cgroup_root) {
-  if (mount_point == kDefaultCgroupRoot || (mount_point.starts_with(kDefaultCgroupRoot) &&
-                                            mount_point[kDefaultCgroupRoot.size()] == '/')) {
-    return std::string(cgroup_root) + std::string(mount_point.substr(kDefaultCgroupRoot.size()));
-  }
-  return std::string(mount_point);
-}
-
 CgroupSource::CgroupSource(CgroupSourceOptions options) : options_(std::move(options)) {}
 
 Result<std::vector<Instance>> CgroupSource::discover() {
-  auto layout = host::read_cgroup_layout(options_.proc_root);
+  // Mount points come rebased under cgroup_root: the same rule the sampler and actuators use.
+  auto layout = host::read_cgroup_layout(options_.proc_root, options_.cgroup_root);
   if (!layout) return std::move(layout).error();
   const host::CgroupMount* mount = layout->unified ? &*layout->unified : layout->v1_for("cpu");
   if (mount == nullptr) {
@@ -83,7 +76,8 @@ Result<std::vector<Instance>> CgroupSource::discover() {
   }
   const bool unified = layout->unified.has_value();
   const std::string controller = unified ? "" : "cpu";
-  const std::string hierarchy_dir = rebase_mount_point(mount->mount_point, options_.cgroup_root);
+  const std::string& hierarchy_dir = mount->mount_point;
+  host::HostVethFinder veths(options_.proc_root);
 
   std::vector<std::string> matched;
   for (const auto& pattern : options_.patterns) {
@@ -130,7 +124,7 @@ Result<std::vector<Instance>> CgroupSource::discover() {
       const host::CgroupMount* v1 = layout->v1_for(ctrl);
       if (v1 == nullptr) continue;
       CgroupRef ref{std::string(ctrl), path};
-      if (is_directory(rebase_mount_point(v1->mount_point, options_.cgroup_root) + "/" + rel)) {
+      if (const auto d = layout->directory(ref); d && is_directory(*d)) {
         inst.cgroups.push_back(std::move(ref));
       }
     }
@@ -138,6 +132,12 @@ Result<std::vector<Instance>> CgroupSource::discover() {
       if (auto pids = parse_pid_list(*procs, dir + "/cgroup.procs"); pids && !pids->empty()) {
         inst.main_pid = *std::min_element(pids->begin(), pids->end());
       }
+    }
+    // The host-side ends of the container's veths, for the tc actuator. Not finding them (no
+    // own namespace, a process gone, netlink refused) leaves the list empty: the network
+    // counters come from the container's own /proc/<pid>/net/dev either way.
+    if (inst.main_pid > 0) {
+      if (auto found = veths.find(inst.main_pid)) inst.interfaces = std::move(*found);
     }
     out.push_back(std::move(inst));
   }

@@ -10,10 +10,10 @@
 namespace augur::drift {
 
 struct Analyzer::InstanceState {
-  InstanceState(std::string instance_id, std::size_t ring_capacity, DetectorParams params,
-                double shrinkage)
+  InstanceState(std::string instance_id, std::size_t ring_capacity, std::size_t window_ticks,
+                DetectorParams params, double shrinkage)
       : id(std::move(instance_id)),
-        builder(id, ring_capacity),
+        builder(id, ring_capacity, window_ticks),
         detector(params),
         own_scorer(shrinkage),
         type_scorer(shrinkage) {
@@ -33,6 +33,8 @@ struct Analyzer::InstanceState {
   MahalanobisScorer own_scorer;
   MahalanobisScorer type_scorer;
   std::uint64_t ticks = 0;
+  std::uint64_t episode_opened_tick = 0;  // st.ticks when the open episode started
+  bool relearning = false;                // rebaselined; own baseline not trusted again yet
   SteadyTime suspect_since{};
   DriftEpisode episode;
   Analysis result;
@@ -63,7 +65,7 @@ Analyzer::InstanceState& Analyzer::state_for(std::string_view instance_id) {
     const auto capacity = std::max<std::size_t>(
         window_ticks_, static_cast<std::size_t>(std::max(1, options_.fingerprint.ring_capacity)));
     auto st =
-        std::make_unique<InstanceState>(std::string(instance_id), capacity,
+        std::make_unique<InstanceState>(std::string(instance_id), capacity, window_ticks_,
                                         detector_params(options_.drift, options_.end_hold_ticks),
                                         options_.drift.covariance_shrinkage);
     it = instances_.emplace(std::string(instance_id), std::move(st)).first;
@@ -110,6 +112,15 @@ void Analyzer::maybe_assign_type(InstanceState& st) {
   baselines_.put_instance(st.id, std::move(seeded));
 }
 
+std::string_view end_reason_name(EpisodeEndReason reason) {
+  switch (reason) {
+    case EpisodeEndReason::kNone: return "";
+    case EpisodeEndReason::kReturned: return "returned";
+    case EpisodeEndReason::kRebaselined: return "rebaselined";
+  }
+  return "";
+}
+
 void Analyzer::learn_window(InstanceState& st, Baseline& own, bool absorb) {
   const std::vector<bool>& present = st.result.fingerprint.present;
   const std::uint64_t calibrate_from = baselines_.trust_fingerprints() / 2;
@@ -123,7 +134,8 @@ void Analyzer::learn_window(InstanceState& st, Baseline& own, bool absorb) {
     }
   }
   if (absorb) learn_modelled(own, st.modelled, present);
-  if (!st.declared_type.empty()) {
+  // A relearning instance has left its type: its windows do not teach (or calibrate) it.
+  if (!st.declared_type.empty() && !st.relearning) {
     Baseline& type = baselines_.type(st.declared_type);
     if (type.fingerprints >= calibrate_from) {
       const double s =
@@ -133,6 +145,17 @@ void Analyzer::learn_window(InstanceState& st, Baseline& own, bool absorb) {
     if (absorb) learn_modelled(type, st.modelled, present);
   }
   st.result.learned = absorb;
+}
+
+void Analyzer::rebaseline(InstanceState& st, SteadyTime at) {
+  DriftEpisode& e = st.episode;
+  e.end = at;
+  e.state = EpisodeState::kClosed;
+  st.result.events.push_back({EpisodeEventKind::kEnded, e, EpisodeEndReason::kRebaselined});
+  st.detector.reset();
+  // Fresh, not seeded from the type: the type is what the instance has left.
+  baselines_.put_instance(st.id, make_baseline(baselines_.track_covariance()));
+  st.relearning = true;
 }
 
 const Analysis& Analyzer::analyze(const Sample& sample) {
@@ -145,6 +168,7 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
   r.threshold = 0;
   r.learned = false;
   r.scope = BaselineScope::kNone;
+  r.episode_ticks = 0;
 
   st.builder.push(sample);
   ++st.ticks;
@@ -161,7 +185,19 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
   r.type_inferred = st.declared_type.empty() && !st.inferred_type.empty();
   r.type_confidence = r.type_inferred ? st.type_confidence : 0;
   Baseline& own = baselines_.instance(st.id, type);
-  if (!r.has_fingerprint) {
+  if (st.relearning && baselines_.trusted(own)) st.relearning = false;
+  r.relearning = st.relearning;
+  // A window with nothing present (the instance stopped answering) says nothing: neither
+  // scored nor learned, so it cannot count towards trust either.
+  const bool any_present =
+      r.has_fingerprint && std::find(r.fingerprint.present.begin(), r.fingerprint.present.end(),
+                                     true) != r.fingerprint.present.end();
+  if (!any_present) {
+    r.statistic = st.detector.statistic();
+    r.in_episode = st.detector.in_episode();
+    if (r.in_episode) {
+      r.episode_ticks = static_cast<std::int64_t>(st.ticks - st.episode_opened_tick);
+    }
     r.instance_baseline = baselines_.state(own);
     return r;
   }
@@ -172,7 +208,7 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
     judge = &own;
     scorer = &st.own_scorer;
     r.scope = BaselineScope::kInstance;
-  } else if (!type.empty()) {
+  } else if (!type.empty() && !st.relearning) {
     const Baseline* t = baselines_.find_type(type);
     if (t != nullptr && baselines_.trusted(*t)) {
       judge = t;
@@ -210,7 +246,8 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
         e.direction = st.z.z;
         e.top_features = r.top_features;
         e.state = EpisodeState::kOpen;
-        r.events.push_back({EpisodeEventKind::kStarted, e});
+        st.episode_opened_tick = st.ticks;
+        r.events.push_back({EpisodeEventKind::kStarted, e, EpisodeEndReason::kNone});
         break;
       case DetectorStep::kOngoing:
         if (r.score > e.peak_score) {
@@ -219,24 +256,36 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
           e.threshold = threshold;
           e.direction = st.z.z;
           e.top_features = r.top_features;
-          r.events.push_back({EpisodeEventKind::kUpdated, e});
+          r.events.push_back({EpisodeEventKind::kUpdated, e, EpisodeEndReason::kNone});
         }
         break;
       case DetectorStep::kEnded:
         e.end = sample.at;
         e.state = EpisodeState::kClosed;
-        r.events.push_back({EpisodeEventKind::kEnded, e});
+        r.events.push_back({EpisodeEventKind::kEnded, e, EpisodeEndReason::kReturned});
         break;
+    }
+  }
+  bool rebaselined = false;
+  if (st.detector.in_episode()) {
+    r.episode_ticks = static_cast<std::int64_t>(st.ticks - st.episode_opened_tick);
+    if (options_.rebaseline_after_ticks > 0 && r.episode_ticks >= options_.rebaseline_after_ticks) {
+      rebaseline(st, sample.at);
+      rebaselined = true;
+      r.episode_ticks = 0;
     }
   }
   r.statistic = st.detector.statistic();
   r.in_episode = st.detector.in_episode();
-  if (!st.detector.suspect() && !st.detector.in_episode()) {
+  // The rebaselining window itself is not learned: the new baseline starts with the next.
+  if (!rebaselined && !st.detector.suspect() && !st.detector.in_episode()) {
     // Scores between the threshold and the CUSUM's slack still calibrate the threshold (so
     // its quantile stays that of all in-control windows) but are not absorbed: otherwise a
     // slow drift that never reaches 1 + slack would be learned as it goes.
     learn_window(st, own, /*absorb=*/!r.scored || r.score <= r.threshold);
   }
+  if (st.relearning && baselines_.trusted(own)) st.relearning = false;
+  r.relearning = st.relearning;
   r.instance_baseline = baselines_.state(own);
   return r;
 }

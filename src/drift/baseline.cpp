@@ -3,13 +3,32 @@
 #include <algorithm>
 #include <cmath>
 
+#include "feature_constants.h"
+
 namespace augur::drift {
 
 namespace fp = augur::fingerprint;
 
+namespace detail {
+
 namespace {
-constexpr double kLogScaleFloor = 0.01;
+FeatureConstants make_constants() {
+  FeatureConstants c;
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    const fp::FeatureInfo& f = fp::feature_table()[i];
+    c.min_scale[i] = f.min_scale;
+    c.in_log[i] = f.statistic == fp::Statistic::kStd || f.statistic == fp::Statistic::kBurstiness;
+  }
+  return c;
+}
 }  // namespace
+
+const FeatureConstants& feature_constants() {
+  static const FeatureConstants constants = make_constants();
+  return constants;
+}
+
+}  // namespace detail
 
 void Moments::add(double x) {
   ++count;
@@ -33,30 +52,26 @@ void Moments::merge(const Moments& other) {
   count += other.count;
 }
 
-double Moments::variance() const {
-  return count < 2 ? 0.0 : std::max(0.0, m2 / static_cast<double>(count - 1));
-}
-
 CoMoments::CoMoments()
     : mask(fp::kFeatureCount, true),
       mean(fp::kFeatureCount, 0.0),
       comoment(fp::kFeatureCount * fp::kFeatureCount, 0.0) {}
 
 bool modelled_in_log(std::size_t feature) {
-  const auto st = fp::feature_table()[feature].statistic;
-  return st == fp::Statistic::kStd || st == fp::Statistic::kBurstiness;
+  return detail::feature_constants().in_log[feature];
 }
 
 double modelled_value(std::size_t feature, double x) {
-  return modelled_in_log(feature)
-             ? std::log(std::max(x, 0.0) + fp::feature_table()[feature].min_scale)
-             : x;
+  const auto& c = detail::feature_constants();
+  return c.in_log[feature] ? std::log(std::max(x, 0.0) + c.min_scale[feature]) : x;
 }
 
 void modelled_values(const Fingerprint& f, std::vector<double>& out) {
+  const auto& c = detail::feature_constants();
   out.resize(fp::kFeatureCount);
   for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
-    out[i] = f.present[i] ? modelled_value(i, f.values[i]) : 0.0;
+    const double x = f.values[i];
+    out[i] = !f.present[i] ? 0.0 : c.in_log[i] ? std::log(std::max(x, 0.0) + c.min_scale[i]) : x;
   }
 }
 
@@ -241,11 +256,9 @@ Baseline seed_from(const Baseline& type, std::uint64_t max_fingerprints) {
 }
 
 double feature_scale(const Baseline& b, std::size_t feature, double relative_floor) {
-  const Moments& m = b.features[feature];
-  // In log space a scale of 0.01 is a 1% change.
-  if (modelled_in_log(feature)) return std::max(std::sqrt(m.variance()), kLogScaleFloor);
-  return std::max({std::sqrt(m.variance()), relative_floor * std::abs(m.mean),
-                   fp::feature_table()[feature].min_scale});
+  const auto& c = detail::feature_constants();
+  return detail::scale_of(b.features[feature], c.in_log[feature], c.min_scale[feature],
+                          relative_floor);
 }
 
 }  // namespace augur::drift

@@ -1,7 +1,10 @@
 #include "augur/drift/distance.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+
+#include "feature_constants.h"
 
 namespace augur::drift {
 
@@ -16,15 +19,20 @@ void standardize(const Fingerprint& f, const Baseline& b, double relative_floor,
 
 void standardize_modelled(const std::vector<double>& modelled, const std::vector<bool>& present,
                           const Baseline& b, double relative_floor, Standardized& out) {
-  out.z.assign(fp::kFeatureCount, 0.0);
-  out.compared.assign(fp::kFeatureCount, false);
-  out.count = 0;
+  const auto& c = detail::feature_constants();
+  out.z.resize(fp::kFeatureCount);
+  out.compared.resize(fp::kFeatureCount);
+  std::size_t count = 0;
   for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
-    if (!present[i] || b.features[i].count < 2) continue;
-    out.z[i] = (modelled[i] - b.features[i].mean) / feature_scale(b, i, relative_floor);
-    out.compared[i] = true;
-    ++out.count;
+    const Moments& m = b.features[i];
+    const bool compare = present[i] && m.count >= 2;
+    out.compared[i] = compare;
+    out.z[i] = compare ? (modelled[i] - m.mean) /
+                             detail::scale_of(m, c.in_log[i], c.min_scale[i], relative_floor)
+                       : 0.0;
+    count += compare;
   }
+  out.count = count;
 }
 
 double euclidean_score(const Standardized& s) {
@@ -37,22 +45,28 @@ double euclidean_score(const Standardized& s) {
 }
 
 void top_features(const Standardized& s, std::size_t k, std::vector<FeatureContribution>& out) {
-  out.clear();
-  if (out.capacity() < k + 1) out.reserve(k + 1);  // once: later calls never allocate
-  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+  // Insertion into a short list of feature indices sorted by |z|, largest first, on the
+  // stack: k is small.
+  constexpr std::size_t kMaxK = 16;
+  k = std::min(k, kMaxK);
+  std::array<std::size_t, kMaxK> best;
+  std::array<double, kMaxK> mag;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < fp::kFeatureCount && k > 0; ++i) {
     if (!s.compared[i]) continue;
-    const FeatureContribution c{i, s.z[i]};
-    // Insertion into a short sorted list: k is small (5).
-    auto pos = std::find_if(out.begin(), out.end(), [&](const FeatureContribution& o) {
-      return std::abs(o.contribution) < std::abs(c.contribution);
-    });
-    if (out.size() < k) {
-      out.insert(pos, c);
-    } else if (pos != out.end()) {
-      out.insert(pos, c);
-      out.pop_back();
+    const double m = std::abs(s.z[i]);
+    if (n == k && !(m > mag[n - 1])) continue;
+    std::size_t pos = n < k ? n++ : n - 1;
+    while (pos > 0 && mag[pos - 1] < m) {  // ties keep the lower feature index first
+      best[pos] = best[pos - 1];
+      mag[pos] = mag[pos - 1];
+      --pos;
     }
+    best[pos] = i;
+    mag[pos] = m;
   }
+  out.resize(n);
+  for (std::size_t j = 0; j < n; ++j) out[j] = FeatureContribution{best[j], s.z[best[j]]};
 }
 
 }  // namespace augur::drift

@@ -15,6 +15,7 @@ struct MahalanobisScorer::Impl {
   std::uint64_t at_fingerprints = 0;
   std::vector<bool> in_set = std::vector<bool>(fp::kFeatureCount, false);
   std::vector<std::size_t> index;
+  Eigen::MatrixXd r;  // kept: refactorising a same-sized set reuses the storage
   Eigen::LDLT<Eigen::MatrixXd> ldlt;
   Eigen::VectorXd rhs;
   Eigen::VectorXd zc;
@@ -36,7 +37,7 @@ struct MahalanobisScorer::Impl {
       if (set[i]) index.push_back(i);
     }
     const auto k = static_cast<Eigen::Index>(index.size());
-    Eigen::MatrixXd r(k, k);
+    r.resize(k, k);
     for (Eigen::Index a = 0; a < k; ++a) {
       const double sa = feature_scale(b, index[a], relative_floor);
       for (Eigen::Index c = 0; c < k; ++c) {

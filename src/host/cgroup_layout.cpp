@@ -144,11 +144,34 @@ Result<CgroupLayout> parse_mountinfo(std::string_view text, std::string_view whe
   return layout;
 }
 
-Result<CgroupLayout> read_cgroup_layout(const std::string& proc_root) {
+std::string rebase_mount_point(std::string_view mount_point, std::string_view cgroup_root) {
+  while (cgroup_root.size() > 1 && cgroup_root.back() == '/') cgroup_root.remove_suffix(1);
+  if (cgroup_root == kDefaultCgroupRoot || !mount_point.starts_with(kDefaultCgroupRoot)) {
+    return std::string(mount_point);
+  }
+  const std::string_view rest = mount_point.substr(kDefaultCgroupRoot.size());
+  if (!rest.empty() && rest.front() != '/') return std::string(mount_point);  // "/sys/fs/cgroupx"
+  std::string out(cgroup_root == "/" ? std::string_view() : cgroup_root);
+  out += rest;
+  return out.empty() ? std::string("/") : out;
+}
+
+CgroupLayout rebase_layout(CgroupLayout layout, std::string_view cgroup_root) {
+  if (layout.unified) {
+    layout.unified->mount_point = rebase_mount_point(layout.unified->mount_point, cgroup_root);
+  }
+  for (auto& m : layout.v1) m.mount_point = rebase_mount_point(m.mount_point, cgroup_root);
+  return layout;
+}
+
+Result<CgroupLayout> read_cgroup_layout(const std::string& proc_root,
+                                        std::string_view cgroup_root) {
   const auto path = proc_root + "/self/mountinfo";
   auto content = read_file(path);
   if (!content) return std::move(content).error();
-  return parse_mountinfo(*content, path);
+  auto layout = parse_mountinfo(*content, path);
+  if (!layout) return layout;
+  return rebase_layout(std::move(layout).value(), cgroup_root);
 }
 
 }  // namespace augur::host

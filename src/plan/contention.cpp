@@ -79,11 +79,13 @@ double stall_of(double runqueue_wait_share, double cpu_pressure_some) {
   return std::max(runqueue_wait_share, cpu_pressure_some);
 }
 
+// Own work did not rise: flat within the band, or fallen. A victim squeezed by a neighbour
+// loses CPU time while it waits more; that is contention too, never demand.
 bool own_work_flat(double reference, double now, const PlannerOptions& o) {
   if (std::isnan(reference) || std::isnan(now)) return false;
   const double band =
       o.contention_own_flat_fraction * std::max(reference, o.contention_own_floor_cores);
-  return std::abs(now - reference) <= band;
+  return now - reference <= band;
 }
 
 bool rose_while_flat(const HalfMeans& m, const PlannerOptions& o) {
@@ -94,7 +96,7 @@ bool rose_while_flat(const HalfMeans& m, const PlannerOptions& o) {
   }
   const double stall_rise = m.stall_late - m.stall_early;
   return stall_rise >= o.contention_stall_rise && own_work_flat(m.own_early, m.own_late, o) &&
-         std::abs(m.own_late - m.own_early) <= o.contention_own_vs_stall * stall_rise &&
+         m.own_late - m.own_early <= o.contention_own_vs_stall * stall_rise &&
          !throttling_rose(m, o);
 }
 

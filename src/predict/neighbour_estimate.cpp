@@ -57,6 +57,17 @@ NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours
   return est;
 }
 
+double weighted_mean(std::span<const Neighbour> neighbours, std::span<const double> values) {
+  double ws = 0;
+  double wv = 0;
+  for (std::size_t i = 0; i < neighbours.size() && i < values.size(); ++i) {
+    if (std::isnan(values[i])) continue;
+    ws += weight(neighbours[i].distance);
+    wv += weight(neighbours[i].distance) * values[i];
+  }
+  return ws > 0 ? wv / ws : kUnknown;
+}
+
 ResourceVector headroom_factors(const ResourceVector& host_utilisation) {
   ResourceVector f;
   for (Resource r : kAllResources) {

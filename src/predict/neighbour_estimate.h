@@ -15,6 +15,10 @@ struct NeighbourEstimate {
 
 NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours);
 
+// sum w_i v_i / sum w_i over the neighbours whose value (values[i], same order) is known,
+// w_i = 1 / (distance_i + kWeightEpsilon); NaN when none is.
+double weighted_mean(std::span<const Neighbour> neighbours, std::span<const double> values);
+
 // 1 - utilisation, utilisation clamped to 0..1; unknown utilisation gives 1.
 ResourceVector headroom_factors(const ResourceVector& host_utilisation);
 

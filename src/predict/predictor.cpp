@@ -159,29 +159,34 @@ std::vector<Pattern> Predictor::patterns() const {
 }
 
 Prediction Predictor::predict(const PredictionQuery& query) const {
+  return predict_detailed(query).prediction;
+}
+
+DetailedPrediction Predictor::predict_detailed(const PredictionQuery& query) const {
   const Impl& s = *impl_;
-  Prediction pred;
+  DetailedPrediction detailed;
+  Prediction& pred = detailed.prediction;
   pred.instance_id = query.instance_id;
   pred.at = query.at;
   pred.headroom_factor = headroom_factors(query.host_utilisation);
   if (s.patterns.size() < s.options.min_neighbours) {
     pred.reason = std::to_string(s.patterns.size()) + " labelled neighbours, need " +
                   std::to_string(s.options.min_neighbours);
-    return pred;
+    return detailed;
   }
   if (query.delta.size() != s.dim) {
     pred.reason = "direction has " + std::to_string(query.delta.size()) +
                   " features, the history's patterns have " + std::to_string(s.dim);
-    return pred;
+    return detailed;
   }
   auto unit = unit_direction(query.delta);
   if (!unit) {
     pred.reason = unit.error().what;
-    return pred;
+    return detailed;
   }
   if (!(query.magnitude > 0) || !std::isfinite(query.magnitude)) {
     pred.reason = "drift magnitude is not positive";
-    return pred;
+    return detailed;
   }
   const std::vector<double> q = s.point(*unit, query.magnitude);
   struct Candidate {
@@ -206,11 +211,19 @@ Prediction Predictor::predict(const PredictionQuery& query) const {
   for (const Candidate& c : candidates) {
     pred.neighbours.push_back(Neighbour{c.pattern->instance_id, c.pattern->start_unix_ms,
                                         c.distance, c.pattern->outcome->increase});
+    detailed.disk_ops.neighbour_increase_per_s.push_back(
+        c.pattern->outcome->disk_ops_increase_per_s);
+  }
+  const double ops = weighted_mean(pred.neighbours, detailed.disk_ops.neighbour_increase_per_s);
+  if (!std::isnan(ops)) {
+    detailed.disk_ops.available = true;
+    detailed.disk_ops.unadjusted_increase_per_s = ops;
+    detailed.disk_ops.increase_per_s = ops * pred.headroom_factor[Resource::kDisk];
   }
   const NeighbourEstimate est = estimate_from_neighbours(pred.neighbours);
   if (!est.any_known) {
     pred.reason = "no neighbour has a measured outcome";
-    return pred;
+    return detailed;
   }
   pred.available = true;
   pred.unadjusted_increase = est.mean;
@@ -218,7 +231,7 @@ Prediction Predictor::predict(const PredictionQuery& query) const {
   for (Resource r : kAllResources) {
     pred.increase[r] = pred.unadjusted_increase[r] * pred.headroom_factor[r];
   }
-  return pred;
+  return detailed;
 }
 
 }  // namespace augur::predict

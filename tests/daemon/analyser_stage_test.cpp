@@ -31,7 +31,7 @@ std::unique_ptr<store::Store> open(const std::string& path) {
 }
 
 // Steady web-like samples: the baseline learns them.
-void feed(DriftAnalyserStage& stage, FakeClock& clock, int ticks) {
+void feed(DecisionAnalyserStage& stage, FakeClock& clock, int ticks) {
   Instance web;
   web.id = "vm-1";
   web.name = "web-1";
@@ -56,13 +56,13 @@ void feed(DriftAnalyserStage& stage, FakeClock& clock, int ticks) {
   }
 }
 
-TEST(DriftAnalyserStage, BaselinesSurviveARestartWithoutRelearning) {
+TEST(DecisionAnalyserStage, BaselinesSurviveARestartWithoutRelearning) {
   testing::TempDir dir;
   const std::string path = dir.file("augur.db");
   FakeClock clock;
   std::uint64_t learned = 0;
   {
-    DriftAnalyserStage first(small_windows(), clock, open(path));
+    DecisionAnalyserStage first(small_windows(), clock, open(path));
     feed(first, clock, 60);
     const drift::Baseline* web = first.analyzer().baselines().find_type("web");
     ASSERT_NE(web, nullptr);
@@ -70,7 +70,7 @@ TEST(DriftAnalyserStage, BaselinesSurviveARestartWithoutRelearning) {
     ASSERT_GT(learned, 16u);
     EXPECT_TRUE(first.analyzer().baselines().trusted(*web));
   }  // destroyed: saves
-  DriftAnalyserStage second(small_windows(), clock, open(path));
+  DecisionAnalyserStage second(small_windows(), clock, open(path));
   EXPECT_EQ(second.restored_baselines(), 2u);  // the type and the instance
   const drift::Baseline* web = second.analyzer().baselines().find_type("web");
   ASSERT_NE(web, nullptr);
@@ -79,11 +79,11 @@ TEST(DriftAnalyserStage, BaselinesSurviveARestartWithoutRelearning) {
   ASSERT_NE(second.analyzer().baselines().find_instance("vm-1"), nullptr);
 }
 
-TEST(DriftAnalyserStage, SavesPeriodicallyNotOnlyAtStop) {
+TEST(DecisionAnalyserStage, SavesPeriodicallyNotOnlyAtStop) {
   testing::TempDir dir;
   const std::string path = dir.file("augur.db");
   FakeClock clock;
-  DriftAnalyserStage stage(small_windows(), clock, open(path), AnalyserStageOptions{30s});
+  DecisionAnalyserStage stage(small_windows(), clock, open(path), AnalyserStageOptions{30s});
   feed(stage, clock, 40);  // 40 s: one periodic save happened
   auto reader = open(path);
   auto records = reader->baselines(fingerprint::kFeatureTableVersion);
@@ -91,9 +91,9 @@ TEST(DriftAnalyserStage, SavesPeriodicallyNotOnlyAtStop) {
   EXPECT_EQ(records->size(), 2u);
 }
 
-TEST(DriftAnalyserStage, RunsWithoutAStore) {
+TEST(DecisionAnalyserStage, RunsWithoutAStore) {
   FakeClock clock;
-  DriftAnalyserStage stage(small_windows(), clock, nullptr);
+  DecisionAnalyserStage stage(small_windows(), clock, nullptr);
   feed(stage, clock, 20);
   EXPECT_TRUE(stage.save_baselines());
 }

@@ -49,8 +49,8 @@ class GatedAnalyser final : public AnalyserStage {
 
 class CountingActuator final : public ActuatorStage {
  public:
-  void apply(const Plan&, Mode mode) override {
-    ++applied;
+  void apply(const PlanBatch& batch, Mode mode) override {
+    applied += static_cast<int>(batch.plans.size());
     last_mode = mode;
   }
   std::atomic<int> applied{0};

@@ -118,13 +118,6 @@ TEST(CgroupTypeRules, FirstMatchingRuleWinsAndStarStaysInOneLevel) {
   EXPECT_EQ(app_type_for_cgroup("kubepods/p1/web-0", rules), "");
 }
 
-TEST(CgroupMounts, RebasesMountPointsUnderConfiguredRoot) {
-  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup/unified", "/tmp/x"), "/tmp/x/unified");
-  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup", "/tmp/x"), "/tmp/x");
-  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroupfoo", "/tmp/x"), "/sys/fs/cgroupfoo");
-  EXPECT_EQ(rebase_mount_point("/mnt/cg", "/tmp/x"), "/mnt/cg");
-}
-
 // Real cgroup2 tree of this machine: cgroups made by the test, a real child process inside,
 // everything removed afterwards even when an assertion fails.
 class RealCgroupTree : public ::testing::Test {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "augur/fingerprint/feature_table.h"
@@ -89,6 +90,7 @@ TEST(Analyzer, ClosesAnEpisodeWhenTheInstanceReturnsToNormal) {
   int started = 0;
   int ended = 0;
   DriftEpisode closed;
+  EpisodeEndReason end_reason = EpisodeEndReason::kNone;
   for (long t = 0; t < start + 800; ++t) {
     const Analysis& a = analyzer.analyze(vm.next());
     for (const EpisodeEvent& e : a.events) {
@@ -96,11 +98,14 @@ TEST(Analyzer, ClosesAnEpisodeWhenTheInstanceReturnsToNormal) {
       if (e.kind == EpisodeEventKind::kEnded) {
         ++ended;
         closed = e.episode;
+        end_reason = e.end_reason;
       }
     }
   }
   EXPECT_EQ(started, 1);
   ASSERT_EQ(ended, 1);
+  EXPECT_EQ(end_reason, EpisodeEndReason::kReturned);
+  EXPECT_EQ(end_reason_name(end_reason), "returned");
   ASSERT_TRUE(closed.end.has_value());
   EXPECT_EQ(closed.state, EpisodeState::kClosed);
   EXPECT_LE(closed.start, closed.peak_at);
@@ -108,6 +113,120 @@ TEST(Analyzer, ClosesAnEpisodeWhenTheInstanceReturnsToNormal) {
   EXPECT_GT(closed.peak_score, closed.threshold);
   EXPECT_EQ(closed.direction.size(), fp::kFeatureCount);
   EXPECT_GT(closed.direction[*fp::feature_index("cpu_usage_cores.mean")], 3.0);
+}
+
+// A permanent shift never returns to baseline: after rebaseline_after_ticks the episode
+// ends as "rebaselined", the instance relearns its own baseline from the new level (not
+// judged meanwhile, not teaching its type), and once trusted again it is quiet at that level.
+TEST(Analyzer, RebaselinesAnInstanceWhoseEpisodeOutlastsTheRebaselinePeriod) {
+  AnalyzerOptions o;
+  o.rebaseline_after_ticks = 600;
+  Analyzer analyzer(o);
+  analyzer.set_app_type("vm-1", "web");
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 21);
+  const long shift = trust_ticks(o) + 300;
+  vm.inject({Metric::kCpuUsageCores, Change::kLevel, shift, 0.5});  // for good
+  const std::size_t cpu = *fp::feature_index("cpu_usage_cores.mean");
+  const long relearn = static_cast<long>(o.drift.min_baseline_windows) * o.fingerprint.window_ticks;
+  long opened = -1;
+  long rebaselined = -1;
+  int episodes = 0;
+  std::uint64_t type_learned_at_rebaseline = 0;
+  std::uint64_t type_learned_before_trust = 0;
+  long judged_while_relearning = 0;
+  long episodes_after_relearning = 0;
+  double old_centre = 0;
+  Analysis last;
+  for (long t = 0; t < shift + 600 + relearn + 1000; ++t) {
+    const Analysis& a = analyzer.analyze(vm.next());
+    for (const EpisodeEvent& e : a.events) {
+      if (e.kind == EpisodeEventKind::kStarted) {
+        ++episodes;
+        if (opened < 0) opened = t;
+        if (rebaselined >= 0) ++episodes_after_relearning;
+      }
+      if (e.kind != EpisodeEventKind::kEnded) continue;
+      ASSERT_EQ(e.end_reason, EpisodeEndReason::kRebaselined) << t;
+      EXPECT_EQ(end_reason_name(e.end_reason), "rebaselined");
+      ASSERT_TRUE(e.episode.end.has_value());
+      EXPECT_EQ(e.episode.state, EpisodeState::kClosed);
+      rebaselined = t;
+      type_learned_at_rebaseline = analyzer.baselines().find_type("web")->fingerprints;
+    }
+    if (opened < 0) old_centre = analyzer.baselines().find_instance("vm-1")->features[cpu].mean;
+    if (rebaselined >= 0 && t > rebaselined && a.relearning) {
+      judged_while_relearning += a.scored;
+      EXPECT_EQ(a.scope, BaselineScope::kNone) << t;
+      EXPECT_EQ(a.instance_baseline.status, BaselineStatus::kLearning) << t;
+      type_learned_before_trust = analyzer.baselines().find_type("web")->fingerprints;
+    }
+    last = a;
+  }
+  std::printf(
+      "[ rebaseline ] shift at %ld, episode opened at %ld, rebaselined at %ld (%ld ticks"
+      " open), trusted again after %ld ticks\n",
+      shift, opened, rebaselined, rebaselined - opened, relearn);
+  ASSERT_GE(opened, shift);
+  EXPECT_EQ(rebaselined - opened, o.rebaseline_after_ticks);
+  EXPECT_EQ(judged_while_relearning, 0);
+  EXPECT_EQ(type_learned_before_trust, type_learned_at_rebaseline) << "the type was taught";
+  // Trusted again, judged by its own new baseline, quiet at the new level.
+  EXPECT_EQ(episodes, 1);
+  EXPECT_EQ(episodes_after_relearning, 0);
+  EXPECT_FALSE(last.relearning);
+  EXPECT_TRUE(last.scored);
+  EXPECT_EQ(last.scope, BaselineScope::kInstance);
+  EXPECT_FALSE(last.in_episode);
+  const double new_centre = analyzer.baselines().find_instance("vm-1")->features[cpu].mean;
+  EXPECT_NEAR(new_centre, 1.5 * old_centre, 0.05 * old_centre);
+}
+
+TEST(Analyzer, KeepsAPermanentShiftOpenWhenRebaselineIsOff) {
+  AnalyzerOptions o;
+  o.rebaseline_after_ticks = 0;
+  Analyzer analyzer(o);
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 22);
+  const long shift = trust_ticks(o) + 300;
+  vm.inject({Metric::kCpuUsageCores, Change::kLevel, shift, 0.5});
+  int started = 0;
+  int ended = 0;
+  Analysis last;
+  for (long t = 0; t < shift + 5000; ++t) {
+    const Analysis& a = analyzer.analyze(vm.next());
+    for (const EpisodeEvent& e : a.events) {
+      started += e.kind == EpisodeEventKind::kStarted;
+      ended += e.kind == EpisodeEventKind::kEnded;
+    }
+    last = a;
+  }
+  EXPECT_EQ(started, 1);
+  EXPECT_EQ(ended, 0);
+  EXPECT_TRUE(last.in_episode);
+  EXPECT_GT(last.episode_ticks, 4900);
+  EXPECT_EQ(AnalyzerOptions{}.rebaseline_after_ticks, kDefaultRebaselineAfterTicks);
+}
+
+// An instance that stops answering (every metric missing) neither learns nor counts towards
+// trust from those windows.
+TEST(Analyzer, DoesNotLearnWindowsWithNothingPresent) {
+  AnalyzerOptions o;
+  Analyzer analyzer(o);
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 23);
+  for (long t = 0; t < 500; ++t) (void)analyzer.analyze(vm.next());
+  const std::uint64_t learned = analyzer.baselines().find_instance("vm-1")->fingerprints;
+  Sample empty;
+  empty.instance_id = "vm-1";
+  for (long t = 0; t < 300; ++t) {
+    empty.at += std::chrono::seconds(1);
+    const Analysis& a = analyzer.analyze(empty);
+    if (t >= o.fingerprint.window_ticks) {
+      EXPECT_FALSE(a.learned) << t;
+      EXPECT_FALSE(a.scored) << t;
+    }
+  }
+  const std::uint64_t after = analyzer.baselines().find_instance("vm-1")->fingerprints;
+  // Only the windows that still held some present ticks (the first half window) were learned.
+  EXPECT_LE(after - learned, static_cast<std::uint64_t>(o.fingerprint.window_ticks));
 }
 
 // The other rule and the other distance detect the same change at the default settings.

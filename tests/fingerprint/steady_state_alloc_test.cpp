@@ -41,20 +41,30 @@ TEST(FingerprintBuilder, AllocatesNothingPerTickInSteadyState) {
     s.set(Metric::kMemoryBytes, 1e9);
     s.vcpu_utilisation = {0.5, 0.6};
   }
+  // Scanned windows, and the tracked window (sliding sums and sorted copy).
   FingerprintBuilder builder("vm-1", 600);
+  FingerprintBuilder tracked("vm-1", 600, 60);
   Fingerprint fp;
-  for (std::size_t i = 0; i < 600; ++i) builder.push(samples[i]);
+  Fingerprint fp_tracked;
+  for (std::size_t i = 0; i < 600; ++i) {
+    builder.push(samples[i]);
+    tracked.push(samples[i]);
+  }
   builder.compute(60, fp);
+  tracked.compute(60, fp_tracked);
 
   const long before = g_allocations.load();
   for (std::size_t i = 600; i < samples.size(); ++i) {
     builder.push(samples[i]);
     builder.compute(60, fp);
     builder.compute(600, fp);
+    tracked.push(samples[i]);
+    tracked.compute(60, fp_tracked);
   }
   const long allocations = g_allocations.load() - before;
   EXPECT_EQ(allocations, 0) << "allocations over " << samples.size() - 600 << " ticks";
   EXPECT_TRUE(fp.present[*feature_index("ipc.mean")]);
+  EXPECT_TRUE(fp_tracked.present[*feature_index("ipc.p95")]);
 }
 
 }  // namespace

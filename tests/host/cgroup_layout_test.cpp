@@ -143,5 +143,46 @@ TEST(CgroupLayout, MissingMountinfoIsAnErrorWithErrno) {
   EXPECT_NE(l.error().where.find("self/mountinfo"), std::string::npos);
 }
 
+TEST(CgroupRoot, RebasesOnlyMountPointsAtOrUnderSysFsCgroup) {
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup/unified", "/t/sys/fs/cgroup"),
+            "/t/sys/fs/cgroup/unified");
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup/cpu,cpuacct", "/t/cg/"), "/t/cg/cpu,cpuacct");
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup", "/t/cg"), "/t/cg");
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup/cpu", "/"), "/cpu");
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup", "/"), "/");
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroupfoo", "/t/cg"), "/sys/fs/cgroupfoo");
+  EXPECT_EQ(rebase_mount_point("/cgroup/cpu", "/t/cg"), "/cgroup/cpu") << "not under the root";
+  for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/", "/sys/fs/cgroup//"}) {
+    EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup/memory", root), "/sys/fs/cgroup/memory") << root;
+  }
+  // A root that names one hierarchy is still a stand-in for /sys/fs/cgroup, never a no-op
+  // for some mounts and a rewrite for others.
+  EXPECT_EQ(rebase_mount_point("/sys/fs/cgroup/cpu", "/sys/fs/cgroup/unified"),
+            "/sys/fs/cgroup/unified/cpu");
+}
+
+TEST(CgroupRoot, RebasedLayoutFindsTheSameDirectoriesAsAFixturePrefix) {
+  const std::string root = fixture("cgroup/cgroup1-libvirt-no-systemd");
+  auto plain = read_cgroup_layout(root + "/proc");
+  auto rebased = read_cgroup_layout(root + "/proc", root + "/sys/fs/cgroup");
+  ASSERT_TRUE(plain && rebased);
+  EXPECT_EQ(rebased->mode, plain->mode);
+  EXPECT_EQ(rebased->v1_for("cpu")->mount_point, root + "/sys/fs/cgroup/cpu");
+  for (const CgroupRef& ref : {CgroupRef{"cpu", "/machine/qemu-1-e2e-vm.libvirt-qemu"},
+                               CgroupRef{"memory", "/machine"}, CgroupRef{"", "/"}}) {
+    EXPECT_EQ(rebased->directory(ref), plain->directory(ref, root)) << ref.path;
+  }
+  EXPECT_EQ(read_cgroup_layout(root + "/proc", "/sys/fs/cgroup").value(), *plain);
+}
+
+TEST(CgroupRoot, RebaseKeepsTheMountRootOfACgroupNamespace) {
+  auto l = parse_mountinfo("40 31 0:38 /lxc/ct1 /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
+  ASSERT_TRUE(l);
+  const CgroupLayout r = rebase_layout(*l, "/t/cg");
+  EXPECT_EQ(r.unified->root, "/lxc/ct1");
+  EXPECT_EQ(r.directory({"", "/lxc/ct1/app"}), "/t/cg/unified/app");
+  EXPECT_EQ(r.directory({"", "/other"}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace augur::host

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "test_patterns.h"
@@ -261,6 +262,73 @@ TEST(PredictorOptions, FollowThePredictSectionOfTheConfig) {
   EXPECT_EQ(o.other_type_penalty, 3.5);
   EXPECT_EQ(o.max_patterns, 1234U);
   EXPECT_EQ(o.max_age, std::chrono::milliseconds(7'200'000));
+}
+
+}  // namespace
+}  // namespace augur::predict
+
+namespace augur::predict {
+namespace {
+
+// Disk operations/s ride beside the core Prediction: same neighbours, same weights, same
+// disk headroom.
+TEST(Predictor, PredictsDiskOperationsWithTheDiskHeadroom) {
+  Predictor predictor(PredictorOptions{});
+  const std::vector<double> along_disk = {0, 0, 0, 1, 0, 0, 0, 0};
+  for (int i = 0; i < 6; ++i) {
+    Pattern p = testing::labelled_pattern("db-" + std::to_string(i), "database", along_disk,
+                                          1.0 + 0.1 * i, ResourceVector{}, 1000 + i);
+    p.outcome->increase[Resource::kDisk] = 1e6;
+    // One neighbour without an ops measurement: left out of the ops mean, kept as NaN.
+    p.outcome->disk_ops_increase_per_s = i == 0 ? kUnknown : 100.0 * i;
+    ASSERT_TRUE(predictor.add(std::move(p)).has_value());
+  }
+  PredictionQuery q;
+  q.app_type = "database";
+  q.delta = along_disk;
+  q.magnitude = 1.2;
+  q.host_utilisation[Resource::kDisk] = 0.8;
+  const DetailedPrediction d = predictor.predict_detailed(q);
+  ASSERT_TRUE(d.prediction.available);
+  ASSERT_TRUE(d.disk_ops.available);
+  ASSERT_EQ(d.disk_ops.neighbour_increase_per_s.size(), d.prediction.neighbours.size());
+  double ws = 0;
+  double wv = 0;
+  for (std::size_t i = 0; i < d.prediction.neighbours.size(); ++i) {
+    const double v = d.disk_ops.neighbour_increase_per_s[i];
+    if (std::isnan(v)) continue;
+    const double w = 1 / (d.prediction.neighbours[i].distance + kWeightEpsilon);
+    ws += w;
+    wv += w * v;
+  }
+  EXPECT_DOUBLE_EQ(d.disk_ops.unadjusted_increase_per_s, wv / ws);
+  EXPECT_GT(d.disk_ops.unadjusted_increase_per_s, 0);
+  EXPECT_NEAR(d.disk_ops.increase_per_s, 0.2 * d.disk_ops.unadjusted_increase_per_s, 1e-9);
+  // predict() gives the same core prediction.
+  EXPECT_EQ(predictor.predict(q).neighbours.size(), d.prediction.neighbours.size());
+  EXPECT_DOUBLE_EQ(predictor.predict(q).increase[Resource::kDisk],
+                   d.prediction.increase[Resource::kDisk]);
+}
+
+TEST(Predictor, DiskOperationsUnavailableWhenNoNeighbourMeasuredThem) {
+  Predictor predictor(PredictorOptions{});
+  const std::vector<double> along_disk = {0, 0, 0, 1, 0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) {
+    ResourceVector out;
+    out[Resource::kDisk] = 1e6;
+    ASSERT_TRUE(predictor
+                    .add(testing::labelled_pattern("db-" + std::to_string(i), "database",
+                                                   along_disk, 1.0 + i, out, 1000 + i))
+                    .has_value());
+  }
+  PredictionQuery q;
+  q.app_type = "database";
+  q.delta = along_disk;
+  q.magnitude = 1.0;
+  const DetailedPrediction d = predictor.predict_detailed(q);
+  EXPECT_TRUE(d.prediction.available);
+  EXPECT_FALSE(d.disk_ops.available);
+  EXPECT_TRUE(std::isnan(d.disk_ops.increase_per_s));
 }
 
 }  // namespace

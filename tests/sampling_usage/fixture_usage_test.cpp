@@ -2,7 +2,9 @@
 // real /proc and /sys/fs/cgroup: layout from proc/self/mountinfo, refs from proc/<pid>/cgroup.
 #include <gtest/gtest.h>
 
+#include "augur/discovery/qemu_process.h"
 #include "augur/host/cgroup_layout.h"
+#include "augur/host/open_file.h"
 #include "augur/host/proc_pid.h"
 #include "augur/sampling/usage/usage_reader.h"
 #include "temp_tree.h"
@@ -98,6 +100,7 @@ TEST(FixtureUsage, Cgroup1LibvirtWithoutSystemdTakesCpuUsageFromCgroup2) {
   const std::string vm_path = "/machine/qemu-1-e2e-vm.libvirt-qemu";
   Instance vm;
   vm.id = "e2e-uuid";
+  vm.kind = InstanceKind::kVirtualMachine;
   vm.main_pid = 4242;
   vm.thread_ids = {4250, 4251};
   // As /proc/<pid>/cgroup says, with the emulator leaf lifted to the VM: cpuacct stays at
@@ -106,8 +109,10 @@ TEST(FixtureUsage, Cgroup1LibvirtWithoutSystemdTakesCpuUsageFromCgroup2) {
       {"cpu", vm_path}, {"cpuacct", "/"}, {"memory", vm_path}, {"blkio", vm_path}, {"", vm_path}};
   const UsageRaw r = h.reader.read(vm);
   EXPECT_EQ(value_of(r.cpu_usage_ns), 39'900'000'000u);
+  // Throttling happens in vcpuN (their quota), the domain's cpu.stat has none: summed.
   EXPECT_EQ(value_of(r.cpu_throttled_ns), 90'000'000'000u) << "v1 cpu.stat is in ns";
   EXPECT_EQ(value_of(r.cpu_periods), 4000u);
+  EXPECT_EQ(value_of(r.cpu_throttled_periods), 1200u);
   EXPECT_EQ(value_of(r.memory_bytes), 268435456u);
   EXPECT_EQ(value_of(r.memory_anon_bytes), 201326592u) << "total_rss";
   EXPECT_EQ(value_of(r.memory_file_bytes), 50331648u) << "total_cache";
@@ -118,9 +123,53 @@ TEST(FixtureUsage, Cgroup1LibvirtWithoutSystemdTakesCpuUsageFromCgroup2) {
   EXPECT_EQ(value_of(r.disk_write_ops), 1024u);
   EXPECT_EQ(value_of(r.cpu_pressure.some_usec), 123456u);
   EXPECT_EQ(r.memory_limit_bytes.missing_reason, "unlimited") << "kernel's huge value";
-  EXPECT_EQ(r.cpu_limit_cores.missing_reason, "unlimited") << "quota is per vCPU below the VM";
+  EXPECT_DOUBLE_EQ(value_of(r.cpu_limit_cores), 0.5) << "two vCPUs at 25000/100000 each";
+  EXPECT_DOUBLE_EQ(r.allocation()[Resource::kCpu], 0.5);
   EXPECT_EQ(r.disk_limit_bytes_per_s.missing_reason, "unlimited");
   EXPECT_EQ(value_of(r.threads).size(), 2u);
+}
+
+// The cgroup files recorded from the real libvirt 9.0 / QEMU 7.2 guest (no systemd), found
+// the way the daemon finds them: mountinfo rebased under the recording's cgroup/ folder, the
+// QEMU process's /proc/<pid>/cgroup lifted from emulator to the domain.
+TEST(FixtureUsage, RealLibvirtGuestRecordingReadsThroughTheDaemonsPath) {
+  const std::string guest = fixture("libvirt/real-tcg-guest/");
+  auto mountinfo = host::read_file(guest + "proc/mountinfo-cgroup");
+  auto proc_cgroup = host::read_file(guest + "proc/cgroup");
+  ASSERT_TRUE(mountinfo && proc_cgroup);
+  auto parsed = host::parse_mountinfo(*mountinfo);
+  ASSERT_TRUE(parsed);
+  const host::CgroupLayout layout = host::rebase_layout(*parsed, guest + "cgroup");
+  Instance vm;
+  vm.id = "e2e-vm";
+  vm.kind = InstanceKind::kVirtualMachine;
+  vm.cgroups =
+      discovery::domain_cgroups_from_process(host::parse_proc_cgroup(*proc_cgroup).value());
+  UsageReader reader(layout, "", guest + "proc");
+  const UsageRaw r = reader.read(vm);
+  EXPECT_EQ(value_of(r.cpu_usage_ns), 20'716'998'000u) << "cpuacct is '/': from cgroup2";
+  EXPECT_EQ(value_of(r.cpu_periods), 0u) << "domain + vcpu0 + vcpu1, no quota anywhere";
+  EXPECT_EQ(value_of(r.cpu_throttled_ns), 0u);
+  EXPECT_EQ(r.cpu_limit_cores.missing_reason, "unlimited")
+      << "vcpu_quota -1 (virsh-schedinfo.txt): discovery's vCPU count stands";
+  EXPECT_EQ(value_of(r.memory_bytes), 292380672u);
+  EXPECT_EQ(value_of(r.memory_anon_bytes), 291065856u);
+  EXPECT_EQ(r.memory_limit_bytes.missing_reason, "unlimited");
+  EXPECT_EQ(value_of(r.disk_read_bytes), 0u);
+  EXPECT_EQ(value_of(r.cpu_pressure.some_usec), 33470555u);
+  EXPECT_EQ(value_of(r.cpu_pressure.full_usec), 26789754u);
+}
+
+TEST(FixtureUsage, Cgroup1LibvirtVcpuChildrenAreOnlyAVmsOwn) {
+  Host h("cgroup1-libvirt-no-systemd");
+  const std::string vm_path = "/machine/qemu-1-e2e-vm.libvirt-qemu";
+  Instance c;
+  c.id = "cgroup:" + vm_path;
+  c.kind = InstanceKind::kContainer;  // a cgroup glob that happens to match a libvirt domain
+  c.cgroups = {{"cpu", vm_path}, {"", vm_path}};
+  const UsageRaw r = h.reader.read(c);
+  EXPECT_EQ(r.cpu_limit_cores.missing_reason, "unlimited");
+  EXPECT_EQ(value_of(r.cpu_periods), 0u) << "the domain's own cpu.stat";
 }
 
 TEST(FixtureUsage, Cgroup1LibvirtPerVcpuCgroupCarriesItsQuota) {

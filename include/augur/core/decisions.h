@@ -82,6 +82,12 @@ struct Plan {
   SteadyTime at{};
   ResourceVector target;
   std::vector<Change> changes;
+  // Why, for the decision record: the drift judgement of this tick (NaN when the instance
+  // was not scored) and the prediction in force, if any.
+  double drift_score = kUnknown;
+  double drift_threshold = kUnknown;
+  std::vector<FeatureContribution> top_features;
+  std::optional<Prediction> prediction;
 };
 
 }  // namespace augur

@@ -1,51 +1,75 @@
 #pragma once
-// The analyser thread's stage: fingerprints and drift per instance, with baselines restored
-// from the store at start and saved every `save_interval` and when the stage is destroyed
-// (so a restart does not relearn). Drift episodes go to the log and, when they end, to the
-// store's history.
+// The analyser thread's stage: the decision engine (drift, pattern labelling, prediction,
+// planning, observe scoring) fed every SampleBatch, with its memory kept in the store:
+// baselines restored at start and saved every `save_interval` and when the stage is
+// destroyed, pattern history restored at start and appended as episodes start and are
+// labelled, ended episodes recorded. Everything it decides is logged as structured
+// journald records; the plans with changes go to the actuator.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "augur/config/config.h"
+#include "augur/daemon/daemon_view.h"
 #include "augur/daemon/pipeline.h"
-#include "augur/drift/analyzer.h"
+#include "augur/engine/decision_engine.h"
+#include "augur/plan/observe_scorer.h"
 #include "augur/store/store.h"
 
 namespace augur::daemon {
 
 struct AnalyserStageOptions {
   Nanos save_interval = std::chrono::minutes(5);
+  Nanos score_log_interval = std::chrono::minutes(15);  // observe-mode self-score in the log
 };
 
-class DriftAnalyserStage final : public AnalyserStage {
+class DecisionAnalyserStage final : public AnalyserStage {
  public:
-  // `store` may be null (no persistence: the daemon said why at start).
-  DriftAnalyserStage(const config::Config& config, const Clock& clock,
-                     std::unique_ptr<store::Store> store, AnalyserStageOptions options = {});
-  ~DriftAnalyserStage() override;
+  // `store` may be null (no persistence: the daemon said why at start); `view` may be null
+  // (nothing published, nothing paused).
+  DecisionAnalyserStage(const config::Config& config, const Clock& clock,
+                        std::unique_ptr<store::Store> store, AnalyserStageOptions options = {},
+                        DaemonView* view = nullptr);
+  ~DecisionAnalyserStage() override;
 
   std::vector<Plan> analyse(const SampleBatch& batch, Mode mode) override;
 
   // Saves every baseline now. Errors are returned, and logged by the caller.
   Status save_baselines();
 
-  [[nodiscard]] const drift::Analyzer& analyzer() const { return analyzer_; }
+  [[nodiscard]] const drift::Analyzer& analyzer() const { return engine_.analyzer(); }
+  [[nodiscard]] const engine::DecisionEngine& engine() const { return engine_; }
   [[nodiscard]] std::size_t restored_baselines() const { return restored_; }
+  [[nodiscard]] std::size_t restored_patterns() const { return restored_patterns_; }
+  [[nodiscard]] const AnalyserSummary& summary() const { return summary_; }
 
  private:
   void restore_baselines();
-  void refresh_instances(const std::vector<Instance>& now);
-  void report(const drift::Analysis& a, const drift::EpisodeEvent& e);
+  void restore_patterns();
+  void refresh_names(const std::vector<Instance>& now);
+  void report_episode(const drift::Analysis& a, const drift::EpisodeEvent& e);
+  void report_prediction(const Prediction& p);
+  void report_tick(const engine::TickOutput& out);
+  void publish(const engine::TickOutput& out);
+  void drop_paused(std::vector<Plan>& plans);
+  void persist_patterns(const engine::TickOutput& out);
+  [[nodiscard]] std::string name_of(const std::string& instance_id) const;
 
   const Clock& clock_;
   std::unique_ptr<store::Store> store_;
   AnalyserStageOptions options_;
-  drift::Analyzer analyzer_;
+  engine::DecisionEngine engine_;
   std::shared_ptr<const std::vector<Instance>> instances_;
   std::map<std::string, std::string> names_;
+  std::set<std::string> contended_;  // instances classified as contention victims now
   SteadyTime last_save_{};
+  SteadyTime last_score_log_{};
   std::size_t restored_ = 0;
+  std::size_t restored_patterns_ = 0;
+  DaemonView* view_;
+  AnalyserSummary summary_;
+  std::uint64_t ticks_ = 0;
 };
 
 }  // namespace augur::daemon

@@ -29,11 +29,15 @@ struct SampleBatch {
   // Discovery's instance list at this tick; the same pointer until discovery sees a change.
   std::shared_ptr<const std::vector<Instance>> instances;
   ResourceVector host_utilisation;  // 0..1 per resource, NaN unknown
+  ResourceVector host_capacity;     // cores, bytes, bytes/s; NaN unknown
 };
 
 struct PlanBatch {
   std::uint64_t tick = 0;
   std::vector<Plan> plans;
+  // The instance list the plans were made against (backends need cgroups, UUIDs, devices);
+  // a batch without plans is sent when it changes, so vanished instances are forgotten.
+  std::shared_ptr<const std::vector<Instance>> instances;
 };
 
 // Runs on the sampler thread once per tick; owns the perf fds. Must not block for long.
@@ -55,7 +59,11 @@ class AnalyserStage {
 class ActuatorStage {
  public:
   virtual ~ActuatorStage() = default;
-  virtual void apply(const Plan& plan, Mode mode) = 0;
+  virtual void apply(const PlanBatch& batch, Mode mode) = 0;
+  // Called when no batch arrived within a poll interval: time for due retries.
+  virtual void idle(Mode /*mode*/) {}
+  // Called once when the pipeline stops, after the last apply (e.g. restore allocations).
+  virtual void stop() {}
 };
 
 struct PipelineOptions {
@@ -118,6 +126,7 @@ class Pipeline {
 
   BoundedQueue<SampleBatch> samples_;
   BoundedQueue<PlanBatch> plans_;
+  std::shared_ptr<const std::vector<Instance>> last_instances_;  // analyser thread only
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;

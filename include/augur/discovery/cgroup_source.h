@@ -17,8 +17,9 @@ struct CgroupSourceOptions {
   std::vector<std::string> patterns;  // glob(7) relative to the hierarchy root, no ".."
   std::vector<config::CgroupTypeRule> type_rules;
   int per_cgroup_counting_threshold = 64;
-  std::string proc_root = "/proc";             // mountinfo is read from <proc_root>/self
-  std::string cgroup_root = "/sys/fs/cgroup";  // mount points under /sys/fs/cgroup are rebased here
+  std::string proc_root = "/proc";  // mountinfo is read from <proc_root>/self
+  // Stands for /sys/fs/cgroup (host::rebase_mount_point): a fixture tree in tests.
+  std::string cgroup_root = "/sys/fs/cgroup";
 };
 
 CgroupSourceOptions cgroup_source_options(const config::CgroupSource& cgroups,
@@ -33,17 +34,15 @@ std::string app_type_for_cgroup(std::string_view path,
 // thread when the cgroup has more threads than the threshold.
 bool count_per_cgroup(std::size_t thread_count, int per_cgroup_counting_threshold);
 
-// Pure: a mount point under /sys/fs/cgroup moved under `cgroup_root` (identity for the
-// default root and for mounts elsewhere).
-std::string rebase_mount_point(std::string_view mount_point, std::string_view cgroup_root);
-
 class CgroupSource final : public DiscoverySource {
  public:
   explicit CgroupSource(CgroupSourceOptions options);
   [[nodiscard]] std::string_view name() const override { return "cgroups"; }
   // id "cgroup:<path>" (path as /proc/<pid>/cgroup writes it), name the leaf, kind
   // container, cgroups: the hierarchy's ref plus every v1 controller hierarchy that has
-  // the same path. A cgroup removed during the scan is left out.
+  // the same path; main_pid the lowest pid in cgroup.procs; interfaces the host-side veth
+  // ends of main_pid's network namespace (host::HostVethFinder), empty when it shares the
+  // host's. A cgroup removed during the scan is left out.
   Result<std::vector<Instance>> discover() override;
 
  private:

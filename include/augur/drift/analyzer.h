@@ -16,9 +16,18 @@
 //     calibration histogram (once the baseline holds half the trust count), and, if the
 //     window was not scored or scored within the threshold, the window is learned by both
 //     (inferred types do not teach their type). So nothing above the threshold is
-//     absorbed, and a slow drift cannot be learned as it goes.
+//     absorbed, and a slow drift cannot be learned as it goes. A window with no feature
+//     present (an instance that stopped answering) is neither scored nor learned.
+//  6. rebaseline policy: an episode that has lasted rebaseline_after_ticks ticks is taken
+//     to be the instance's new normal (a permanent shift never returns to baseline, so
+//     hysteresis alone would keep it open forever): the episode ends with reason
+//     kRebaselined, the instance's own baseline restarts empty and learns from the windows
+//     that follow (its type's baseline is untouched), and until the new one is trusted the
+//     instance is not judged at all (not by its type either: the type is what it has left,
+//     so judging by it would reopen the episode at once and stop the relearning).
 // Not thread-safe: one analyser thread owns it.
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,20 +42,38 @@
 
 namespace augur::drift {
 
+// Default of the rebaseline policy: 60 default windows (an hour at a 1 s tick). Long enough
+// that a load spike of minutes, or a drift the planner is still answering, is not taken for a
+// new normal; short enough that a permanent shift does not stay an episode for days.
+inline constexpr std::int64_t kDefaultRebaselineAfterTicks = 3600;
+
 struct AnalyzerOptions {
   config::FingerprintSection fingerprint;
   config::DriftSection drift;
   int end_hold_ticks = kDefaultEndHoldTicks;
   std::size_t top_features = 5;
+  // Ticks an episode may last before the instance is rebaselined; 0 = never (an episode
+  // then ends only by returning to baseline).
+  std::int64_t rebaseline_after_ticks = kDefaultRebaselineAfterTicks;
 };
 
 enum class BaselineScope { kNone, kInstance, kType };
 enum class EpisodeEventKind { kStarted, kUpdated, kEnded };
 
+// Why an episode ended.
+enum class EpisodeEndReason {
+  kNone,         // not ended (kStarted, kUpdated events)
+  kReturned,     // back below the threshold for end_hold_ticks (the hysteresis rule)
+  kRebaselined,  // lasted rebaseline_after_ticks: its level became the instance's baseline
+};
+// "", "returned", "rebaselined": stable names for logs, records and JSON.
+[[nodiscard]] std::string_view end_reason_name(EpisodeEndReason reason);
+
 // kUpdated is emitted when an open episode reaches a new peak.
 struct EpisodeEvent {
   EpisodeEventKind kind = EpisodeEventKind::kStarted;
   DriftEpisode episode;
+  EpisodeEndReason end_reason = EpisodeEndReason::kNone;  // set on kEnded
 };
 
 struct Analysis {
@@ -63,7 +90,9 @@ struct Analysis {
   double threshold = 0;
   double statistic = 0;  // the sequential rule's statistic
   bool in_episode = false;
-  bool learned = false;  // this window was absorbed into the baselines
+  std::int64_t episode_ticks = 0;  // ticks the open episode has lasted (0 when none)
+  bool relearning = false;         // rebaselined, own baseline not yet trusted again: not judged
+  bool learned = false;            // this window was absorbed into the baselines
   std::vector<FeatureContribution> top_features;
   std::vector<EpisodeEvent> events;
 };
@@ -95,6 +124,7 @@ class Analyzer {
   InstanceState& state_for(std::string_view instance_id);
   void maybe_assign_type(InstanceState& st);
   void learn_window(InstanceState& st, Baseline& own, bool absorb);
+  void rebaseline(InstanceState& st, SteadyTime at);
 
   AnalyzerOptions options_;
   std::size_t window_ticks_;

@@ -16,6 +16,7 @@
 // The optional co-moments (for a Mahalanobis distance) cover the features that every
 // learned window had: the mask is the intersection of the learned masks, and restricting
 // co-moments to a subset of features is exact, so merged == pooled holds there too.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +35,10 @@ struct Moments {
 
   void add(double x);
   void merge(const Moments& other);
-  [[nodiscard]] double variance() const;  // sample variance, 0 below two values
+  // Sample variance, 0 below two values.
+  [[nodiscard]] double variance() const {
+    return count < 2 ? 0.0 : std::max(0.0, m2 / static_cast<double>(count - 1));
+  }
 };
 
 // Co-moments of the features every learned window had.

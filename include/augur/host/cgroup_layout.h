@@ -49,7 +49,24 @@ struct CgroupLayout {
 Result<CgroupLayout> parse_mountinfo(std::string_view text,
                                      std::string_view where = "/proc/self/mountinfo");
 
-// Reads <proc_root>/self/mountinfo.
-Result<CgroupLayout> read_cgroup_layout(const std::string& proc_root = "/proc");
+// Where the cgroup filesystems are read: the kernel mounts them at or under this path.
+inline constexpr std::string_view kDefaultCgroupRoot = "/sys/fs/cgroup";
+
+// The one rule for `sampling.cgroup_root`: it stands for /sys/fs/cgroup. A mount point at or
+// under /sys/fs/cgroup is read under `cgroup_root` instead ("/sys/fs/cgroup/cpu" with root
+// "/t/sys/fs/cgroup" -> "/t/sys/fs/cgroup/cpu"; with root "/t/cg" -> "/t/cg/cpu"); a mount
+// point elsewhere ("/cgroup/cpu" on old distributions) is read where it is. Trailing '/' on
+// the root is ignored; the default root changes nothing.
+std::string rebase_mount_point(std::string_view mount_point, std::string_view cgroup_root);
+
+// The layout with every mount point rebased (rebase_mount_point), so directory() with no
+// fs_root gives the path to read. Roots (the mountinfo root field) are unchanged.
+CgroupLayout rebase_layout(CgroupLayout layout, std::string_view cgroup_root);
+
+// Reads <proc_root>/self/mountinfo; mount points rebased under `cgroup_root`. Every reader
+// of cgroup files (discovery, the usage reader, per-cgroup perf counting, actuators) should
+// take its layout from here and call directory() without fs_root.
+Result<CgroupLayout> read_cgroup_layout(const std::string& proc_root = "/proc",
+                                        std::string_view cgroup_root = kDefaultCgroupRoot);
 
 }  // namespace augur::host

@@ -42,10 +42,11 @@
 //   allocations already did, and then nothing grows.
 // Contention (CPU): over contention_window split in an early and a late half, with
 //   stall = max(runqueue_wait_share, cpu_pressure_some): stall rose by at least
-//   contention_stall_rise while own work moved by at most contention_own_flat_fraction of
+//   contention_stall_rise while own work rose by at most contention_own_flat_fraction of
 //   its early level (floored at contention_own_floor_cores) and by at most
-//   contention_own_vs_stall x the stall rise => contention. The halves split the history
-//   held within the window at its middle (a young instance is judged on what there is).
+//   contention_own_vs_stall x the stall rise => contention. Own work that fell counts as
+//   flat: a victim squeezed by a neighbour loses CPU time while it waits more. The halves split the
+//   history held within the window at its middle (a young instance is judged on what there is).
 //   Antagonists: other instances of this tick whose newest CPU need is above their
 //   early-half mean by >= contention_antagonist_rise_fraction of it and by
 //   >= contention_antagonist_min_cores, largest rise first (an empty list means the

@@ -1,16 +1,19 @@
 #pragma once
 // k-nearest-neighbour search over fixed-dimension points (Euclidean), with ids.
 //
-// Small sets are searched exactly: the points are one contiguous float matrix and a query
-// is one matrix-vector product (Eigen) plus a top-k selection. Above
-// `IndexOptions::approximate_above` points an inverted-file index (IVF) takes over: a
-// coarse k-means splits the points into about sqrt(n) lists, and a query scans the lists
-// of the `probe` nearest centroids only. The lists are retrained when the set has doubled
-// since the last training. Exact search (SearchMode::kExact) equals brute force up to
-// float rounding of the distances: untrained it scans every point; trained it scans lists
-// in order of a triangle-inequality lower bound (|q - centroid| - list radius) and stops
-// when the bound exceeds the k-th best distance found (at worst, every list).
-// Not thread-safe; Eigen stays out of this header.
+// Storage: each point twice, its exact coordinates (double) and a bfloat16 copy laid out for
+// a SIMD scan (16 points per block, AVX2 + FMA when the CPU has them). A search scans the
+// bfloat16 copies, keeps every point whose approximate distance could still be among the k
+// nearest given a proven bound on the bfloat16 and float rounding error, and ranks those
+// candidates by their exact double distance. So SearchMode::kExact returns exactly what a
+// naive double loop over every point returns (distances sum_j (q_j - x_j)^2 in coordinate
+// order; ties by id), at half the memory traffic of a float scan.
+//
+// Up to `IndexOptions::approximate_above` points every search is exact. Above it an inverted
+// file (IVF) takes over kAuto searches: a coarse k-means splits the points into about
+// sqrt(n) lists, and a query scans the lists of its `probe` nearest centroids (exactly, as
+// above, within them). The lists are retrained when the set has doubled since the last
+// training. Not thread-safe (searches reuse scratch buffers); Eigen stays out of this header.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,14 +23,15 @@
 namespace augur::predict {
 
 struct IndexOptions {
-  // Exact below (and at) this many points. Chosen by measurement (docs/performance.md,
-  // "Prediction"): beyond about 5000 points of 33..65 floats the IVF answers faster than a
-  // full scan, at recall >= 0.95.
-  std::size_t approximate_above = 5000;
-  // Lists scanned per approximate query, as a fraction of the list count (at least
-  // min_probe lists). Measured for recall >= 0.95 on clustered drift directions.
-  double probe_fraction = 0.01;
-  std::size_t min_probe = 8;
+  // Exact at and below this many points. Chosen by measurement (docs/performance.md,
+  // "Prediction").
+  std::size_t approximate_above = 10000;
+  // Lists scanned per approximate query: enough lists to hold about probe_points points
+  // (n / lists per list), at least min_probe. Measured (docs/performance.md) for recall@5
+  // >= 0.95 on clustered drift directions from just above the switch (16 of 100 lists) to
+  // 1e6 points (6 of 1000).
+  std::size_t probe_points = 1600;
+  std::size_t min_probe = 6;
   std::uint64_t seed = 1;  // k-means initialisation
 };
 
@@ -35,8 +39,17 @@ enum class SearchMode { kAuto, kExact };
 
 struct IndexHit {
   std::uint64_t id = 0;
-  float squared_distance = 0;
+  double squared_distance = 0;  // exact, in double
 };
+
+// What the last search did (tuning, benchmarks).
+struct SearchStats {
+  std::size_t scanned = 0;   // points whose bfloat16 distance was computed
+  std::size_t reranked = 0;  // candidates whose exact distance was computed
+};
+
+// The scan kernel this CPU runs: "avx2" or "portable".
+const char* scan_kernel_name();
 
 class NearestIndex {
  public:
@@ -51,15 +64,19 @@ class NearestIndex {
   [[nodiscard]] std::size_t size() const;
   // True when kAuto searches go through the trained IVF lists.
   [[nodiscard]] bool approximate() const;
-  // Changes probe_fraction and min_probe for the following searches (tuning, benchmarks).
-  void set_probe(double probe_fraction, std::size_t min_probe);
+  // Inverted lists (1 while untrained).
+  [[nodiscard]] std::size_t list_count() const;
+  [[nodiscard]] SearchStats last_search_stats() const;
+  // Changes probe_points and min_probe for the following searches (tuning, benchmarks).
+  void set_probe(std::size_t probe_points, std::size_t min_probe);
 
   // Contract: point.size() == dim(), id not already present. May retrain the lists
   // (O(n) work, at sizes approximate_above * 2^i).
   void add(std::uint64_t id, std::span<const double> point);
   // False when the id is not present.
   bool remove(std::uint64_t id);
-  // Up to k hits, nearest first (ties by id). Contract: query.size() == dim().
+  // Up to k hits, nearest first (ties by id). No allocation beyond the returned vector once
+  // the scratch buffers have grown. Contract: query.size() == dim().
   [[nodiscard]] std::vector<IndexHit> search(std::span<const double> query, std::size_t k,
                                              SearchMode mode = SearchMode::kAuto) const;
 

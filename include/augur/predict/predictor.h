@@ -26,6 +26,10 @@
 //   around a near-zero mean from reading as total disagreement.
 // Fewer than min_neighbours labelled patterns: available = false with the reason.
 //
+// Disk operations/s (the second disk need, which core's ResourceVector does not
+// carry) are predicted beside the Prediction (DiskOpsPrediction): the same k neighbours, the
+// same weights over those with a known ops outcome, times the disk headroom factor.
+//
 // History: only labelled patterns (unlabelled ones live in the OutcomeLabeller). Bounded by
 // max_patterns and max_age; eviction removes the oldest (by start_unix_ms) first.
 // Not thread-safe: the analyser thread owns it.
@@ -76,6 +80,20 @@ struct PredictionQuery {
 // then the score at the start).
 PredictionQuery query_for(const DriftEpisode& episode, const ResourceVector& host_utilisation);
 
+// Disk operations/s, predicted apart from core's Prediction (see above).
+struct DiskOpsPrediction {
+  bool available = false;                       // some neighbour has a known ops outcome
+  double unadjusted_increase_per_s = kUnknown;  // weighted mean of the neighbours' outcomes
+  double increase_per_s = kUnknown;             // x headroom_factor[Resource::kDisk]
+  // Outcome per Prediction::neighbours entry, same order (NaN: not measured).
+  std::vector<double> neighbour_increase_per_s;
+};
+
+struct DetailedPrediction {
+  Prediction prediction;
+  DiskOpsPrediction disk_ops;
+};
+
 class Predictor {
  public:
   explicit Predictor(PredictorOptions options);
@@ -94,6 +112,8 @@ class Predictor {
   void clear();
 
   [[nodiscard]] Prediction predict(const PredictionQuery& query) const;
+  // predict() plus what core's Prediction cannot carry (disk operations/s).
+  [[nodiscard]] DetailedPrediction predict_detailed(const PredictionQuery& query) const;
 
   [[nodiscard]] std::size_t size() const;
   // Every pattern held, oldest first (for persistence and augurctl).

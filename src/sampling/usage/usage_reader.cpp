@@ -10,6 +10,7 @@
 #include "augur/host/pressure.h"
 #include "augur/host/proc_files.h"
 #include "augur/host/proc_pid.h"
+#include "augur/sampling/usage/vcpu_cgroups.h"
 
 namespace augur::sampling {
 
@@ -24,6 +25,9 @@ struct FileCache {
   std::map<pid_t, host::OpenFile> thread_files;
   pid_t netns_pid = 0;
   std::optional<bool> own_netns;
+  // A VM's libvirt vcpuN cgroups, listed once (a vCPU hot-plug changes the instance, and the
+  // sampler then forgets these files).
+  std::optional<std::vector<std::string>> vcpu_dirs;
 
   // Content of `path`, or the Error as a reason. Gone files are closed and forgotten so a
   // re-created cgroup is re-opened next tick.
@@ -90,6 +94,73 @@ void fill_pressure(const Result<host::Pressure>& p, PressureTotals& out) {
   }
 }
 
+// CFS bandwidth of one cgroup directory: throttling counters and quota / period in cores.
+struct CpuBandwidth {
+  U64 throttled_ns;
+  U64 periods;
+  U64 throttled_periods;
+  Field<double> limit_cores;  // missing "unlimited" when no quota is set
+};
+
+// `v2_stat`: the directory's cpu.stat already parsed this tick (cgroup2), or nullptr.
+CpuBandwidth read_bandwidth(detail::FileCache& files, const std::string& dir, bool v1,
+                            const Result<host::CpuStatV2>* v2_stat) {
+  CpuBandwidth bw;
+  if (v1) {
+    auto st = read_parsed(files, dir + "/cpu.stat", host::parse_cpu_stat_v1);
+    if (st) {
+      bw.throttled_ns.set(st->throttled_time_ns);
+      bw.periods.set(st->nr_periods);
+      bw.throttled_periods.set(st->nr_throttled);
+    } else {
+      set_all_missing(st.error().message(), bw.throttled_ns, bw.periods, bw.throttled_periods);
+    }
+    auto quota = read_parsed(files, dir + "/cpu.cfs_quota_us", host::parse_cfs_quota_us);
+    auto period = read_parsed(files, dir + "/cpu.cfs_period_us", host::parse_u64_file);
+    if (!quota)
+      bw.limit_cores.set_missing(quota.error().message());
+    else if (!period)
+      bw.limit_cores.set_missing(period.error().message());
+    else if (!*quota || *period == 0)
+      bw.limit_cores.set_missing("unlimited");
+    else
+      bw.limit_cores.set(static_cast<double>(**quota) / static_cast<double>(*period));
+    return bw;
+  }
+  Result<host::CpuStatV2> own = Error{"", "", 0};
+  if (v2_stat == nullptr) {
+    own = read_parsed(files, dir + "/cpu.stat", host::parse_cpu_stat_v2);
+    v2_stat = &own;
+  }
+  const Result<host::CpuStatV2>& st = *v2_stat;
+  if (st && st->nr_periods && st->nr_throttled && st->throttled_usec) {
+    bw.throttled_ns.set(*st->throttled_usec * 1000);  // µs -> ns
+    bw.periods.set(*st->nr_periods);
+    bw.throttled_periods.set(*st->nr_throttled);
+  } else {
+    const std::string reason =
+        !st ? st.error().message()
+            : "cpu controller not enabled in cgroup2 (cpu.stat has no nr_throttled)";
+    set_all_missing(reason, bw.throttled_ns, bw.periods, bw.throttled_periods);
+  }
+  auto max = read_parsed(files, dir + "/cpu.max", host::parse_cpu_max);
+  if (!max)
+    bw.limit_cores.set_missing(max.error().message());
+  else if (!max->quota_usec)
+    bw.limit_cores.set_missing("unlimited");
+  else
+    bw.limit_cores.set(static_cast<double>(*max->quota_usec) /
+                       static_cast<double>(max->period_usec));
+  return bw;
+}
+
+// total += part; a part missing makes the total missing with its reason.
+void add_into(U64& total, const U64& part) {
+  if (!total.has()) return;
+  if (!part.has()) return total.set_missing(part.missing_reason);
+  total.set(*total.value + *part.value);
+}
+
 }  // namespace
 
 UsageReader::UsageReader(host::CgroupLayout layout, std::string fs_root, std::string proc_root)
@@ -147,52 +218,35 @@ UsageRaw UsageReader::read(const Instance& inst) {
     raw.cpu_usage_ns.set_missing(v2 ? v2_cpu_stat.error().message()
                                     : "no cgroup with cpu accounting for the instance");
   }
-  if (cpu) {
-    auto st = read_parsed(files, *cpu + "/cpu.stat", host::parse_cpu_stat_v1);
-    if (st) {
-      raw.cpu_throttled_ns.set(st->throttled_time_ns);
-      raw.cpu_periods.set(st->nr_periods);
-      raw.cpu_throttled_periods.set(st->nr_throttled);
-    } else {
-      set_all_missing(st.error().message(), raw.cpu_throttled_ns, raw.cpu_periods,
-                      raw.cpu_throttled_periods);
-    }
-    auto quota = read_parsed(files, *cpu + "/cpu.cfs_quota_us", host::parse_cfs_quota_us);
-    auto period = read_parsed(files, *cpu + "/cpu.cfs_period_us", host::parse_u64_file);
-    if (!quota)
-      raw.cpu_limit_cores.set_missing(quota.error().message());
-    else if (!period)
-      raw.cpu_limit_cores.set_missing(period.error().message());
-    else if (!*quota || *period == 0)
-      raw.cpu_limit_cores.set_missing("unlimited");
-    else
-      raw.cpu_limit_cores.set(static_cast<double>(**quota) / static_cast<double>(*period));
-  } else if (v2_cpu_stat && v2_cpu_stat->nr_periods && v2_cpu_stat->nr_throttled &&
-             v2_cpu_stat->throttled_usec) {
-    raw.cpu_throttled_ns.set(*v2_cpu_stat->throttled_usec * 1000);  // µs -> ns
-    raw.cpu_periods.set(*v2_cpu_stat->nr_periods);
-    raw.cpu_throttled_periods.set(*v2_cpu_stat->nr_throttled);
+  // Bandwidth (throttling and quota) from the v1 cpu hierarchy, else cgroup2; for a VM
+  // with libvirt's vcpuN children, summed and combined over them (vcpu_cgroups.h).
+  const std::optional<std::string>& bw_dir = cpu ? cpu : v2;
+  if (!bw_dir) {
+    const std::string reason = "no cgroup with the cpu controller for the instance";
+    set_all_missing(reason, raw.cpu_throttled_ns, raw.cpu_periods, raw.cpu_throttled_periods,
+                    raw.cpu_limit_cores);
   } else {
-    const std::string reason = !v2 ? "no cgroup with the cpu controller for the instance"
-                               : !v2_cpu_stat
-                                   ? v2_cpu_stat.error().message()
-                                   : "cpu controller not enabled in cgroup2 (cpu.stat has no "
-                                     "nr_throttled)";
-    set_all_missing(reason, raw.cpu_throttled_ns, raw.cpu_periods, raw.cpu_throttled_periods);
-  }
-  if (!cpu) {
-    if (v2) {
-      auto max = read_parsed(files, *v2 + "/cpu.max", host::parse_cpu_max);
-      if (!max)
-        raw.cpu_limit_cores.set_missing(max.error().message());
-      else if (!max->quota_usec)
-        raw.cpu_limit_cores.set_missing("unlimited");
-      else
-        raw.cpu_limit_cores.set(static_cast<double>(*max->quota_usec) /
-                                static_cast<double>(max->period_usec));
-    } else {
-      raw.cpu_limit_cores.set_missing("no cgroup with the cpu controller for the instance");
+    const bool v1 = cpu.has_value();
+    CpuBandwidth bw = read_bandwidth(files, *bw_dir, v1, v1 ? nullptr : &v2_cpu_stat);
+    if (inst.kind == InstanceKind::kVirtualMachine) {
+      if (!files.vcpu_dirs) {
+        auto listed = list_vcpu_cgroups(*bw_dir);
+        files.vcpu_dirs = listed ? std::move(*listed) : std::vector<std::string>{};
+      }
+      std::vector<Field<double>> vcpu_limits;
+      for (const std::string& dir : *files.vcpu_dirs) {
+        CpuBandwidth v = read_bandwidth(files, dir, v1, nullptr);
+        add_into(bw.throttled_ns, v.throttled_ns);
+        add_into(bw.periods, v.periods);
+        add_into(bw.throttled_periods, v.throttled_periods);
+        vcpu_limits.push_back(std::move(v.limit_cores));
+      }
+      if (!vcpu_limits.empty()) bw.limit_cores = vm_cpu_limit(bw.limit_cores, vcpu_limits);
     }
+    raw.cpu_throttled_ns = std::move(bw.throttled_ns);
+    raw.cpu_periods = std::move(bw.periods);
+    raw.cpu_throttled_periods = std::move(bw.throttled_periods);
+    raw.cpu_limit_cores = std::move(bw.limit_cores);
   }
 
   // ---- memory

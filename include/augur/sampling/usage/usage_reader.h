@@ -8,6 +8,10 @@
 // Root cgroups ("/") are never read as the instance's own: they hold the whole host.
 //   CPU usage   v1 cpuacct.usage            | v2 cpu.stat usage_usec (always present)
 //   throttling  v1 cpu.stat                 | v2 cpu.stat nr_* (needs the cpu controller)
+//   CPU limit   v1 cpu.cfs_{quota,period}_us | v2 cpu.max
+//               (VMs: plus libvirt's vcpuN children, listed once per instance: throttling
+//               summed over them, limit = sum of per-vCPU quotas capped by the domain's;
+//               see vcpu_cgroups.h)
 //   memory      v1 memory.{usage_in_bytes,stat,limit_in_bytes} | v2 memory.{current,stat,max}
 //   disk        v1 blkio.throttle.*         | v2 io.stat, io.max
 //   pressure    v2 only: {cpu,memory,io}.pressure of the cgroup2 directory

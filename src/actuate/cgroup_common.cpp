@@ -1,0 +1,40 @@
+#include "cgroup_common.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace augur::actuate::detail {
+
+Result<std::vector<units::DeviceNumber>> instance_devices(const Instance& instance) {
+  if (instance.disks.empty()) return Error{"the instance lists no block devices", "", 0};
+  std::vector<units::DeviceNumber> out;
+  for (const auto& disk : instance.disks) {
+    auto dev = units::parse_device_number(disk);
+    if (!dev) {
+      return Error{"disk '" + disk + "' is not a MAJ:MIN block device number", "", 0};
+    }
+    if (std::find(out.begin(), out.end(), *dev) == out.end()) out.push_back(*dev);
+  }
+  return out;
+}
+
+double aggregate_device_limits(const std::vector<DeviceLimits>& limits) {
+  if (limits.empty()) return std::nan("");
+  double sum = 0;
+  for (const auto& [read, write] : limits) {
+    if (!read || !write) return std::nan("");
+    sum += static_cast<double>(std::max(*read, *write));
+  }
+  return sum;
+}
+
+Result<std::optional<std::uint64_t>> per_device_limit(double bytes_per_s, std::size_t devices) {
+  return units::disk_limit_bytes_per_s(devices == 0 ? bytes_per_s
+                                                    : bytes_per_s / static_cast<double>(devices));
+}
+
+std::string resource_label(Resource r) {
+  return std::string(resource_name(r));
+}
+
+}  // namespace augur::actuate::detail

@@ -1,0 +1,34 @@
+#pragma once
+// Private helpers shared by the cgroup v1 and v2 backends.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "augur/actuate/units.h"
+#include "augur/core/instance.h"
+#include "augur/util/result.h"
+
+namespace augur::actuate::detail {
+
+// The instance's block devices as MAJ:MIN; the Error's `what` is the reason the disk
+// resource is unsupported (no devices, or libvirt target names such as "vda").
+Result<std::vector<units::DeviceNumber>> instance_devices(const Instance& instance);
+
+// Per device of the instance, its read and write limits (nullopt: unlimited) -> the
+// instance's value in bytes/s: the sum over devices of the larger of the two, NaN when any
+// device is unlimited in either direction (the instance is not bounded). apply() splits the
+// value evenly and sets both directions, so the read-back equals the write (within
+// rounding), as the libvirt and tc backends do.
+using DeviceLimits = std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>>;
+double aggregate_device_limits(const std::vector<DeviceLimits>& limits);
+
+// The per-device limit for an instance value split evenly over `devices` devices
+// (NaN stays NaN: no limit). Error below 2 bytes/s per device (see units.h).
+Result<std::optional<std::uint64_t>> per_device_limit(double bytes_per_s, std::size_t devices);
+
+// "cpu", "memory", "disk", "network" for messages.
+std::string resource_label(Resource r);
+
+}  // namespace augur::actuate::detail

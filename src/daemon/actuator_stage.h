@@ -1,0 +1,47 @@
+#pragma once
+// The actuator thread's stage: plans in, changes written through the backends of
+// src/actuate (libvirt for VMs, cgroup v2 or v1, tc for container network) in enforce mode,
+// every change logged as one decision record and published for augurctl; failed writes
+// retried with backoff when the thread is idle; vanished instances forgotten.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "augur/actuate/actuator.h"
+#include "augur/config/config.h"
+#include "augur/daemon/daemon_view.h"
+#include "augur/daemon/pipeline.h"
+#include "augur/discovery/libvirt_connection.h"
+
+namespace augur::daemon {
+
+class BackendActuatorStage final : public ActuatorStage {
+ public:
+  // Backends that cannot start (no cgroup mount, libvirt disabled) are left out with a
+  // log line; changes they would have made are reported unsupported.
+  BackendActuatorStage(const config::Config& config, const Clock& clock, DaemonView* view,
+                       bool restore_on_stop);
+  ~BackendActuatorStage() override;
+
+  void apply(const PlanBatch& batch, Mode mode) override;
+  void idle(Mode mode) override;
+  void stop() override;
+
+  [[nodiscard]] const actuate::Actuator& actuator() const { return actuator_; }
+
+ private:
+  void refresh(const std::vector<Instance>& instances);
+  void report(const actuate::ApplyRecord& r, const Plan* plan);
+
+  std::unique_ptr<discovery::LibvirtConnection> libvirt_;
+  actuate::Actuator actuator_;
+  DaemonView* view_;
+  bool restore_on_stop_;
+  std::map<std::string, Instance, std::less<>> instances_;
+};
+
+// The backends this host offers, for the daemon and `augurd --demo`.
+actuate::Backends make_backends(const config::Config& config, const Clock& clock,
+                                std::unique_ptr<discovery::LibvirtConnection>& libvirt);
+
+}  // namespace augur::daemon

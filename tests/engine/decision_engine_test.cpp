@@ -1,0 +1,284 @@
+// The decision loop on a simulated instance: demand d(t), allocation a(t) set from the
+// engine's own plans (as enforce mode would), observations u = min(d, a) and a throttled
+// share p = min(1, max(d - a, 0) / a), as ../shared/EVALUATION.md defines them.
+#include "augur/engine/decision_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "augur/engine/instance_input.h"
+
+namespace augur::engine {
+namespace {
+
+using std::chrono::seconds;
+
+config::Config test_config() {
+  config::Config c;
+  c.fingerprint.window_ticks = 10;
+  c.fingerprint.ring_capacity = 60;
+  c.drift.min_baseline_windows = 40;
+  c.drift.end_hold_ticks = 10;
+  c.predict.k = 3;
+  c.predict.min_neighbours = 2;
+  c.predict.horizon = seconds(60);
+  c.plan.cpu = config::ResourceBounds{0.1, 4.0, 0.5, seconds(5)};
+  c.plan.scale_down_window = seconds(60);
+  c.plan.verify_settle = seconds(20);
+  // The test workload cycles every 400 s (up, then down: 18 direction changes an hour),
+  // which the default breaker (6 an hour) would rightly call flapping.
+  c.plan.breaker_flips_per_hour = 30;
+  return c;
+}
+
+// A workload that repeats a phase: every `period` ticks, from `offset`, it starts reading
+// from disk (the phase's first sign: loading its input), and `lag` ticks later its CPU
+// demand ramps from `low` to `high` over `ramp` ticks, holds for `hold` ticks, and falls
+// back with the disk reads.
+struct PhaseWorkload {
+  int period = 400;
+  int offset = 250;
+  int lag = 30;
+  int ramp = 20;
+  int hold = 60;
+  double low = 0.3;
+  double high = 1.6;
+  double disk_low = 1e6;
+  double disk_high = 40e6;
+
+  // The first period is quiet: the baselines learn the workload's normal before any phase.
+  [[nodiscard]] int phase_tick(int tick) const {
+    return tick < period ? -1 : tick % period - offset;
+  }
+  [[nodiscard]] double demand(int tick) const {
+    const int k = phase_tick(tick) - lag;
+    if (k < 0 || k >= ramp + hold) return low;
+    if (k < ramp) return low + (high - low) * (k + 1) / ramp;
+    return high;
+  }
+  [[nodiscard]] double disk(int tick) const {
+    const int k = phase_tick(tick);
+    return k >= 0 && k < lag + ramp + hold ? disk_high : disk_low;
+  }
+};
+
+struct Simulation {
+  explicit Simulation(const config::Config& config) : engine(engine_options(config, "host-a")) {
+    Instance i;
+    i.id = "vm-1";
+    i.name = "vm-1";
+    i.app_type = "batch";
+    i.kind = InstanceKind::kContainer;
+    i.max_allocation[Resource::kCpu] = 4.0;
+    instances.push_back(i);
+    allocation[Resource::kCpu] = 1.0;
+  }
+
+  // One tick: observe with the allocation in force, then apply the plan's target.
+  TickOutput step(int tick, const PhaseWorkload& w) {
+    const double demand = w.demand(tick);
+    Sample s;
+    s.instance_id = "vm-1";
+    s.at = SteadyTime(seconds(tick + 1));
+    s.elapsed = seconds(1);
+    const double a = allocation[Resource::kCpu];
+    const double d = std::max(0.0, demand + noise(rng));
+    s.set(Metric::kCpuUsageCores, std::min(d, a));
+    s.set(Metric::kCpuThrottledShare, std::min(1.0, std::max(d - a, 0.0) / a));
+    s.set(Metric::kMemoryBytes, 512e6 + 1e6 * noise(rng));
+    s.set(Metric::kDiskReadBytes, w.disk(tick) * (1 + noise(rng)));
+    s.set(Metric::kDiskWriteBytes, 0.0);
+    s.allocation = allocation;
+    std::vector<Sample> samples{s};
+    TickInput in;
+    in.at = s.at;
+    in.unix_ms = 1'700'000'000'000 + (tick + 1) * 1000LL;
+    in.samples = &samples;
+    in.instances = tick == 0 ? &instances : nullptr;
+    in.host_capacity[Resource::kCpu] = 8.0;
+    in.host_utilisation[Resource::kCpu] = 0.25;
+    TickOutput out = engine.tick(in);
+    for (const Plan& p : out.plans) {
+      for (const Change& c : p.changes) allocation[c.resource] = c.new_value;
+    }
+    return out;
+  }
+
+  DecisionEngine engine;
+  std::vector<Instance> instances;
+  ResourceVector allocation;
+  std::mt19937 rng{42};
+  std::normal_distribution<double> noise{0.0, 0.01};
+};
+
+TEST(DecisionEngine, RaisesCpuBeforeARepeatedPhaseOutgrowsIt) {
+  const config::Config config = test_config();
+  Simulation sim(config);
+  const PhaseWorkload w;
+  const int rounds = 8;
+  int labelled = 0;
+  int proactive_rounds = 0;
+  for (int round = 0; round < rounds; ++round) {
+    // The tick at which demand first exceeds the allocation held when the phase began:
+    // where a reactive allocator would first see throttling.
+    const int phase_start = round * w.period + w.offset;  // disk reads begin
+    double held = 0;
+    int exceed_tick = -1;
+    int predicted_raise_tick = -1;
+    std::size_t neighbours = 0;
+    for (int k = 0; k < w.period; ++k) {
+      const int tick = round * w.period + k;
+      if (tick == phase_start) held = sim.allocation[Resource::kCpu];
+      const double d = w.demand(tick);
+      if (tick >= phase_start && exceed_tick < 0 && d > held) exceed_tick = tick;
+      TickOutput out = sim.step(tick, w);
+      labelled += static_cast<int>(out.labelled.size());
+      for (const Plan& p : out.plans) {
+        for (const Change& c : p.changes) {
+          if (c.resource == Resource::kCpu && c.reason == "prediction" &&
+              c.new_value > c.old_value && predicted_raise_tick < 0 && tick >= phase_start) {
+            predicted_raise_tick = tick;
+            ASSERT_FALSE(out.instances.empty());
+            ASSERT_TRUE(out.instances[0].prediction.has_value());
+            neighbours = out.instances[0].prediction->neighbours.size();
+          }
+        }
+      }
+    }
+    const int lead =
+        predicted_raise_tick >= 0 && exceed_tick >= 0 ? exceed_tick - predicted_raise_tick : -1;
+    std::printf(
+        "round %d: demand exceeds %.2f cores at +%d, predicted raise at +%d "
+        "(lead %d s, %zu neighbours), %d patterns labelled so far\n",
+        round, held, exceed_tick - phase_start,
+        predicted_raise_tick < 0 ? -1 : predicted_raise_tick - phase_start, lead, neighbours,
+        labelled);
+    if (round >= 3 && lead > 0) {
+      EXPECT_GE(neighbours, 2u) << "the decision names the neighbours it used";
+      ++proactive_rounds;
+    }
+  }
+  EXPECT_GE(labelled, 3);
+  // Once history exists, most later rounds are anticipated.
+  EXPECT_GE(proactive_rounds, 3) << "rounds 3.." << rounds - 1 << " raised before the need";
+}
+
+TEST(DecisionEngine, SameInputGivesSameDecisions) {
+  const config::Config config = test_config();
+  Simulation a(config);
+  Simulation b(config);
+  const PhaseWorkload w;
+  for (int tick = 0; tick < 1200; ++tick) {
+    TickOutput x = a.step(tick, w);
+    TickOutput y = b.step(tick, w);
+    ASSERT_EQ(x.plans.size(), y.plans.size()) << "tick " << tick;
+    for (std::size_t i = 0; i < x.plans.size(); ++i) {
+      ASSERT_EQ(x.plans[i].target, y.plans[i].target) << "tick " << tick;
+    }
+  }
+  EXPECT_EQ(a.allocation, b.allocation);
+}
+
+TEST(DecisionEngine, VanishedInstanceDropsItsOpenPatterns) {
+  const config::Config config = test_config();
+  Simulation sim(config);
+  const PhaseWorkload w;
+  // Run into the first phase so an episode (and its pattern) opens, then remove it.
+  int tick = 0;
+  for (; tick < 3 * w.period && sim.engine.open_patterns() == 0; ++tick) {
+    sim.step(tick, w);
+  }
+
+  ASSERT_GT(sim.engine.open_patterns(), 0u) << "the ramp should have opened a pattern";
+  const std::vector<Instance> none;
+  std::vector<Sample> no_samples;
+  TickInput in;
+  in.at = SteadyTime(seconds(tick + 1));
+  in.unix_ms = 1'700'000'000'000 + (tick + 1) * 1000LL;
+  in.samples = &no_samples;
+  in.instances = &none;
+  const TickOutput out = sim.engine.tick(in);
+  EXPECT_FALSE(out.dropped.empty());
+  EXPECT_EQ(sim.engine.open_patterns(), 0u);
+}
+
+// Instance lists that keep several known instances (in any order, with repeats) keep their
+// state; only the instances left out are forgotten.
+TEST(DecisionEngine, RelistingKeepsEveryInstanceStillListed) {
+  const config::Config config = test_config();
+  Simulation sim(config);
+  const PhaseWorkload w;
+  auto relist = [&](int tick, const std::vector<std::string>& ids) {
+    std::vector<Instance> list;
+    for (const std::string& id : ids) {
+      Instance i = sim.instances.front();
+      i.id = id;
+      i.name = id;
+      list.push_back(i);
+    }
+    std::vector<Sample> no_samples;
+    TickInput in;
+    in.at = SteadyTime(seconds(tick + 1));
+    in.unix_ms = 1'700'000'000'000 + (tick + 1) * 1000LL;
+    in.samples = &no_samples;
+    in.instances = &list;
+    return sim.engine.tick(in);
+  };
+  int tick = 0;
+  relist(tick++, {"vm-0", "vm-1", "vm-2", "vm-3"});
+  for (; tick < 3 * w.period && sim.engine.open_patterns() == 0; ++tick) sim.step(tick, w);
+  ASSERT_GT(sim.engine.open_patterns(), 0u) << "the ramp should have opened a pattern";
+  const std::size_t open = sim.engine.open_patterns();
+
+  EXPECT_TRUE(relist(tick++, {"vm-3", "vm-1", "vm-0", "vm-1", "vm-4"}).dropped.empty());
+  EXPECT_EQ(sim.engine.open_patterns(), open);
+  EXPECT_TRUE(relist(tick++, {"vm-1", "vm-3"}).dropped.empty());
+  EXPECT_EQ(sim.engine.open_patterns(), open);
+  EXPECT_FALSE(relist(tick++, {"vm-3", "vm-4"}).dropped.empty()) << "vm-1 left the list";
+  EXPECT_EQ(sim.engine.open_patterns(), 0u);
+}
+
+TEST(DecisionEngine, RestoredHistoryPredictsTheSame) {
+  const config::Config config = test_config();
+  Simulation sim(config);
+  const PhaseWorkload w;
+  std::vector<predict::Pattern> saved;
+  for (int tick = 0; tick < 5 * w.period; ++tick) {
+    TickOutput out = sim.step(tick, w);
+    for (const predict::Pattern& p : out.labelled) saved.push_back(p);
+  }
+  ASSERT_GE(saved.size(), 2u);
+  DecisionEngine restored(engine_options(config, "host-a"));
+  EXPECT_TRUE(restored.restore_patterns(saved).empty());
+  EXPECT_EQ(restored.predictor().size(), sim.engine.predictor().size());
+  predict::PredictionQuery q;
+  q.instance_id = "vm-1";
+  q.app_type = "batch";
+  q.delta = saved.back().delta;
+  q.magnitude = saved.back().magnitude;
+  const Prediction p1 = sim.engine.predictor().predict(q);
+  const Prediction p2 = restored.predictor().predict(q);
+  EXPECT_EQ(p1.available, p2.available);
+  EXPECT_EQ(p1.increase, p2.increase);
+}
+
+TEST(InstanceInput, UsageAndNeedFromASample) {
+  Sample s;
+  s.set(Metric::kCpuUsageCores, 0.5);
+  s.set(Metric::kCpuThrottledShare, 0.2);
+  s.set(Metric::kMemoryBytes, 1e9);
+  s.set(Metric::kDiskReadBytes, 1e6);
+  s.allocation[Resource::kCpu] = 0.5;
+  const plan::InstanceInput in = instance_input(s);
+  EXPECT_DOUBLE_EQ(in.usage[Resource::kCpu], 0.5);
+  EXPECT_DOUBLE_EQ(in.need[Resource::kCpu], 0.5 + 0.2 * 0.5);
+  EXPECT_DOUBLE_EQ(in.usage[Resource::kDisk], 1e6);
+  EXPECT_TRUE(std::isnan(in.usage[Resource::kNetwork]));
+  EXPECT_DOUBLE_EQ(in.cpu_throttled_share, 0.2);
+  EXPECT_FALSE(in.memory_pressure);
+}
+
+}  // namespace
+}  // namespace augur::engine
