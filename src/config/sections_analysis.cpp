@@ -133,7 +133,7 @@ void read_plan(MapReader& top, PlanSection& out) {
   read_bounds(m, "network", BoundUnit::kBytesPerS, out.network);
   m.read("headroom_margin", out.headroom_margin, NumberRange{0, 2});
   m.read("hysteresis", out.hysteresis, NumberRange{0, 1});
-  m.read("scale_down_window", out.scale_down_window, DurationRange{seconds(60), hours(24)});
+  m.read("scale_down_window", out.scale_down_window, DurationRange{seconds(1), hours(24)});
   m.read("overcommit_ratio", out.overcommit_ratio, NumberRange{1, 20});
   m.read("breaker_flips_per_hour", out.breaker_flips_per_hour, IntRange{1, 1000});
   m.read("verify_settle", out.verify_settle, DurationRange{seconds(1), hours(1)});

@@ -9,7 +9,7 @@ namespace {
 using std::string_view_literals::operator""sv;
 
 constexpr std::array kDaemonKeys = {"host_id"sv, "runtime_dir"sv, "state_dir"sv, "mode"sv,
-                                    "queue_capacity"sv};
+                                    "queue_capacity"sv, "restore_on_shutdown"sv};
 constexpr std::array kModes = {Choice<Mode>{"observe", Mode::kObserve},
                                Choice<Mode>{"advise", Mode::kAdvise},
                                Choice<Mode>{"enforce", Mode::kEnforce}};
@@ -43,6 +43,7 @@ void read_daemon(MapReader& top, DaemonSection& out) {
   m.read("state_dir", out.state_dir, StringRule::kAbsolutePath);
   m.read<Mode>("mode", out.mode, kModes);
   m.read("queue_capacity", out.queue_capacity, IntRange{1, 65536});
+  m.read("restore_on_shutdown", out.restore_on_shutdown);
 }
 
 void read_log(MapReader& top, LogSection& out) {

@@ -103,7 +103,7 @@ void BackendActuatorStage::idle(Mode mode) {
 }
 
 void BackendActuatorStage::stop() {
-  if (!restore_on_stop_) return;
+  if (!restore_on_stop_.load()) return;
   for (const actuate::ApplyRecord& r : actuator_.restore_all()) report(r, nullptr);
 }
 

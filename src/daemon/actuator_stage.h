@@ -3,6 +3,7 @@
 // src/actuate (libvirt for VMs, cgroup v2 or v1, tc for container network) in enforce mode,
 // every change logged as one decision record and published for augurctl; failed writes
 // retried with backoff when the thread is idle; vanished instances forgotten.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +27,7 @@ class BackendActuatorStage final : public ActuatorStage {
   void apply(const PlanBatch& batch, Mode mode) override;
   void idle(Mode mode) override;
   void stop() override;
+  void set_restore_on_stop(bool restore) override { restore_on_stop_.store(restore); }
 
   [[nodiscard]] const actuate::Actuator& actuator() const { return actuator_; }
 
@@ -36,7 +38,7 @@ class BackendActuatorStage final : public ActuatorStage {
   std::unique_ptr<discovery::LibvirtConnection> libvirt_;
   actuate::Actuator actuator_;
   DaemonView* view_;
-  bool restore_on_stop_;
+  std::atomic<bool> restore_on_stop_;  // a reload may change it
   std::map<std::string, Instance, std::less<>> instances_;
 };
 

@@ -233,13 +233,18 @@ void DecisionAnalyserStage::report_tick(const engine::TickOutput& out) {
       ++(r.prediction->available ? s.predictions : s.predictions_unavailable);
     }
   }
-  std::set<std::string> contended;
+  std::map<std::string, std::set<std::string>> contended;
   for (const plan::ContentionFinding& c : out.contention) {
-    contended.insert(c.instance_id);
-    // Once when it starts; the classification holds while the stall lasts.
-    if (contended_.count(c.instance_id) > 0) continue;
+    // Once when it starts, and again when a new antagonist is seen; the classification
+    // holds while the stall lasts.
+    const auto before = contended_.find(c.instance_id);
+    std::set<std::string>& named = contended[c.instance_id];
+    if (before != contended_.end()) named = before->second;
+    bool new_antagonist = false;
+    for (const std::string& a : c.antagonists) new_antagonist |= named.insert(a).second;
+    if (before != contended_.end() && !new_antagonist) continue;
     std::string antagonists;
-    for (const std::string& a : c.antagonists) {
+    for (const std::string& a : named) {
       antagonists += (antagonists.empty() ? "" : ",") + name_of(a);
     }
     log::write(log::Level::kInfo,
@@ -252,9 +257,9 @@ void DecisionAnalyserStage::report_tick(const engine::TickOutput& out) {
                 {"STALL_RISE", number(c.stall_rise)},
                 {"OWN_WORK_CHANGE", number(c.own_work_change_fraction)},
                 {"ANTAGONISTS", antagonists}});
-    ++s.contention_findings;
+    if (before == contended_.end()) ++s.contention_findings;
   }
-  for (const std::string& id : contended_) {
+  for (const auto& [id, named] : contended_) {
     if (contended.count(id) == 0) {
       log::write(log::Level::kInfo, "contention over: " + name_of(id),
                  {{"INSTANCE_ID", id}, {"INSTANCE", name_of(id)}});

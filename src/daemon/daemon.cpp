@@ -257,6 +257,7 @@ int run_augurd(int argc, const char* const* argv) {
         cfg = std::move(fresh).value();
         log::init(log_options(cfg, cl));
         pipeline.set_mode(cfg.daemon.mode);
+        pipeline.set_restore_on_stop(cfg.daemon.restore_on_shutdown);
         pipeline.set_tick_interval(cfg.sampling.interval);
         log::write(
             log::Level::kInfo, "configuration reloaded",

@@ -105,7 +105,7 @@ Stages build_stages(const config::Config& config, const Clock& clock, DaemonView
   s.analyser = std::make_unique<DecisionAnalyserStage>(config, clock, open_store(config),
                                                        AnalyserStageOptions{}, &view);
   s.actuator = std::make_unique<BackendActuatorStage>(config, clock, &view,
-                                                      /*restore_on_stop=*/false);
+                                                      config.daemon.restore_on_shutdown);
   return s;
 }
 

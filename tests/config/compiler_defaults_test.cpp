@@ -100,6 +100,7 @@ const std::set<std::string>& all_keys() {
                                "daemon.state_dir",
                                "daemon.mode",
                                "daemon.queue_capacity",
+                               "daemon.restore_on_shutdown",
                                "log.level",
                                "log.target",
                                "discovery.interval",

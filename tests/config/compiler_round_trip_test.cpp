@@ -34,7 +34,7 @@ class ConfigRoundTrip : public ::testing::Test {
 };
 
 TEST_F(ConfigRoundTrip, Daemon) {
-  DaemonSection expected{"host-17", "/run/augur-test", "/srv/augur", Mode::kEnforce, 128};
+  DaemonSection expected{"host-17", "/run/augur-test", "/srv/augur", Mode::kEnforce, 128, true};
   EXPECT_EQ(config_.daemon, expected);
   EXPECT_NE(config_.daemon, defaults_.daemon);
 }

@@ -89,9 +89,11 @@ std::string skip_reason() {
   return "";
 }
 
-std::string config(const TempDir& dir, const std::string& mode, const std::string& cgroup) {
+std::string config(const TempDir& dir, const std::string& mode, const std::string& cgroup,
+                   bool restore_on_shutdown = false) {
   return "daemon:\n  runtime_dir: " + dir.file("run") + "\n  state_dir: " + dir.file("state") +
          "\n  mode: " + mode +
+         "\n  restore_on_shutdown: " + (restore_on_shutdown ? "true" : "false") +
          "\nlog:\n  target: stderr\n"
          "discovery:\n  interval: 1s\n  libvirt:\n    enabled: false\n"
          "  cgroups:\n    enabled: true\n    patterns: [\"" +
@@ -142,6 +144,33 @@ TEST(AugurdEnforce, RaisesAThrottledQuotaInBoundedStepsUntilThrottlingFalls) {
   EXPECT_NE(log.find("OUTCOME=applied"), std::string::npos);
   EXPECT_NE(log.find("BACKEND=cgroup-v1"), std::string::npos);
   EXPECT_NE(log.find("READ_BACK="), std::string::npos);
+}
+
+// With daemon.restore_on_shutdown (here turned on by a reload, as an operator taking Augur
+// off a host would), a clean stop writes back the quota augurd found.
+TEST(AugurdEnforce, RestoresTheOriginalQuotaOnACleanStop) {
+  if (const std::string why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  TempDir dir;
+  BurnerCgroup cg("augur-restore-" + std::to_string(::getpid()));
+  const long original = cg.quota_usec();
+  write_file(dir.file("augur.yaml"), config(dir, "enforce", cg.name(), false));
+  Child daemon({AUGURD_PATH, "--config", dir.file("augur.yaml")}, {}, dir.file("out"),
+               dir.file("err"));
+  for (int i = 0; i < 60 && cg.quota_usec() == original; ++i) std::this_thread::sleep_for(250ms);
+  ASSERT_GT(cg.quota_usec(), original) << "augurd never raised the quota\n"
+                                       << read_file(dir.file("err"));
+  write_file(dir.file("augur.yaml"), config(dir, "enforce", cg.name(), true));
+  daemon.signal(SIGHUP);
+  for (int i = 0; i < 40; ++i) {
+    if (read_file(dir.file("err")).find("configuration reloaded") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(10s), std::optional<int>(0));
+  EXPECT_EQ(cg.quota_usec(), original);
+  const std::string log = read_file(dir.file("err"));
+  EXPECT_NE(log.find("configuration reloaded"), std::string::npos) << log;
+  EXPECT_NE(log.find("REASON=restore"), std::string::npos) << log;
 }
 
 TEST(AugurdEnforce, ObserveModeWritesNothingAndScoresTheWouldBeChange) {

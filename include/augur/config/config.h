@@ -22,6 +22,7 @@ struct DaemonSection {
   std::string state_dir = "/var/lib/augur";
   Mode mode = Mode::kObserve;
   std::size_t queue_capacity = 64;  // per hand-off queue, 1..65536
+  bool restore_on_shutdown = false;  // enforce: put back the allocations found on a clean stop
 
   bool operator==(const DaemonSection&) const = default;
 };

@@ -62,7 +62,8 @@ class DecisionAnalyserStage final : public AnalyserStage {
   engine::DecisionEngine engine_;
   std::shared_ptr<const std::vector<Instance>> instances_;
   std::map<std::string, std::string> names_;
-  std::set<std::string> contended_;  // instances classified as contention victims now
+  // Instances classified as contention victims now, with the antagonists named so far.
+  std::map<std::string, std::set<std::string>> contended_;
   SteadyTime last_save_{};
   SteadyTime last_score_log_{};
   std::size_t restored_ = 0;

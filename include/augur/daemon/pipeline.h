@@ -64,6 +64,8 @@ class ActuatorStage {
   virtual void idle(Mode /*mode*/) {}
   // Called once when the pipeline stops, after the last apply (e.g. restore allocations).
   virtual void stop() {}
+  // Whether stop() puts back the allocations found (daemon.restore_on_shutdown); any thread.
+  virtual void set_restore_on_stop(bool /*restore*/) {}
 };
 
 struct PipelineOptions {
@@ -106,6 +108,7 @@ class Pipeline {
   void set_tick_interval(Nanos interval);
   void set_mode(Mode mode) { mode_.store(mode); }
   [[nodiscard]] Mode mode() const { return mode_.load(); }
+  void set_restore_on_stop(bool restore) { actuator_.set_restore_on_stop(restore); }
 
   [[nodiscard]] PipelineCounters counters() const;
   // True when the sampler ticked within the last three intervals (the watchdog's test).
