@@ -18,7 +18,10 @@
 #include "augur/daemon/service_notifier.h"
 #include "augur/daemon/signal_watcher.h"
 #include "augur/log/log.h"
+#include "augur/metrics/augur_families.h"
+#include "augur/metrics/server.h"
 #include "augur/version.h"
+#include "metrics_publisher.h"
 #include "stages.h"
 
 namespace augur::daemon {
@@ -94,6 +97,7 @@ void warn_restart_only_changes(const config::Config& old_cfg, const config::Conf
   }
   if (old_cfg.control.socket_path != new_cfg.control.socket_path) warn("control.socket_path");
   if (old_cfg.metrics.address != new_cfg.metrics.address) warn("metrics.address");
+  if (old_cfg.metrics.enabled != new_cfg.metrics.enabled) warn("metrics.enabled");
 }
 
 // The control protocol's view of the running daemon.
@@ -160,6 +164,25 @@ std::unique_ptr<ControlServer> start_control_server(const config::Config& cfg, C
   return std::move(server).value();
 }
 
+// The /metrics endpoint. Like the control socket, it is worth less than the control loop: a
+// port in use is logged and the daemon runs on without it.
+std::unique_ptr<metrics::MetricsServer> start_metrics_server(
+    const config::Config& cfg, const metrics::MetricsRegistry& registry) {
+  if (!cfg.metrics.enabled) return nullptr;
+  metrics::MetricsServerOptions o;
+  o.address = cfg.metrics.address;
+  auto server = metrics::MetricsServer::start(o, registry);
+  if (!server) {
+    log::write(log::Level::kError, "metrics endpoint unavailable: " + server.error().message(),
+               {{"ADDRESS", o.address}});
+    return nullptr;
+  }
+  log::write(log::Level::kInfo,
+             "metrics endpoint listening on " + metrics::format_address((*server)->bound()),
+             {{"ADDRESS", metrics::format_address((*server)->bound())}});
+  return std::move(server).value();
+}
+
 }  // namespace
 
 int run_augurd(int argc, const char* const* argv) {
@@ -212,14 +235,24 @@ int run_augurd(int argc, const char* const* argv) {
   SteadyClock clock;
   DaemonView view;
   Stages stages = build_stages(cfg, clock, view);
+  // Metrics: the registry outlives the sampler wrapper, the pipeline and the server.
+  metrics::MetricsRegistry metrics_registry;
+  if (auto s = metrics::define_augur_families(metrics_registry, kVersion); !s) {
+    log::error("metrics: {}", s.error().message());
+  }
+  MeteredSamplerStage metered_sampler(*stages.sampler, clock, metrics_registry);
+  SamplerStage& sampler = cfg.metrics.enabled ? metered_sampler : *stages.sampler;
+  MetricsPublisher metrics_publisher(metrics_registry);
   PipelineOptions options;
   options.tick_interval = cfg.sampling.interval;
   options.queue_capacity = cfg.daemon.queue_capacity;
   options.mode = cfg.daemon.mode;
-  Pipeline pipeline(options, clock, *stages.sampler, *stages.analyser, *stages.actuator);
+  Pipeline pipeline(options, clock, sampler, *stages.analyser, *stages.actuator);
   pipeline.start();
   DaemonControl control(pipeline, clock, cl.config_path, view);
   std::unique_ptr<ControlServer> control_server = start_control_server(cfg, control);
+  std::unique_ptr<metrics::MetricsServer> metrics_server =
+      start_metrics_server(cfg, metrics_registry);
 
   ServiceNotifier notifier;
   notifier.ready();
@@ -235,6 +268,8 @@ int run_augurd(int argc, const char* const* argv) {
     wait = std::max(std::chrono::milliseconds(1),
                     std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*wd / 2)));
   }
+  // The metrics are published once per sampling interval (as configured at start).
+  if (metrics_server) wait = std::min(wait, cfg.sampling.interval);
   SteadyTime last_status{};
   for (;;) {
     auto event = signals->wait(wait);
@@ -243,6 +278,11 @@ int run_augurd(int argc, const char* const* argv) {
       break;
     }
     if (*event == SignalEvent::kStop) break;
+    if (metrics_server) {
+      if (auto s = metrics_publisher.publish(pipeline.counters(), view); !s) {
+        log::error("metrics not published: {}", s.error().message());
+      }
+    }
     if (*event == SignalEvent::kReload) {
       notifier.reloading();
       auto fresh = config::load_config_file(cl.config_path);
@@ -277,6 +317,7 @@ int run_augurd(int argc, const char* const* argv) {
   notifier.stopping();
   log::info("stopping");
   control_server.reset();
+  metrics_server.reset();
   pipeline.stop();
   log::info("stopped: {}", status_line(pipeline));
   return kExitOk;

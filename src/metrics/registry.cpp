@@ -153,6 +153,20 @@ Status MetricsRegistry::observe(std::string_view name, const Labels& labels, dou
   return {};
 }
 
+bool MetricsRegistry::remove_series(std::string_view name, const Labels& labels) {
+  std::lock_guard lock(mutex_);
+  auto it = families_.find(name);
+  if (it == families_.end() || labels.size() != it->second.spec.label_names.size()) return false;
+  std::vector<std::string> key;
+  key.reserve(labels.size());
+  for (const std::string& label : it->second.spec.label_names) {
+    auto l = labels.find(label);
+    if (l == labels.end()) return false;
+    key.push_back(l->second);
+  }
+  return it->second.series.erase(key) > 0;
+}
+
 template <class Drop>
 std::size_t MetricsRegistry::remove_if_label(std::string_view label, Drop&& drop) {
   std::size_t removed = 0;

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cmath>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -124,6 +126,29 @@ TEST(MetricsRegistry, RemovesSeriesOfVanishedInstancesAcrossFamilies) {
   EXPECT_NE(check.find("augur_queue_drops_total", {{"queue", "samples"}}), nullptr);
   ASSERT_NE(check.find("augur_build_info", {{"version", "1.2.3"}}), nullptr);
   EXPECT_EQ(check.find("augur_build_info", {{"version", "1.2.3"}})->value, 1);
+}
+
+TEST(MetricsRegistry, RemovesOneSeriesByItsExactLabels) {
+  MetricsRegistry r;
+  ASSERT_TRUE(define_augur_families(r, "1.2.3"));
+  const Labels old_type{{"instance", "web-1"}, {"app_type", "unknown"}};
+  const Labels new_type{{"instance", "web-1"}, {"app_type", "nginx"}};
+  ASSERT_TRUE(r.set_gauge(names::kDriftScore, old_type, 1));
+  ASSERT_TRUE(r.set_gauge(names::kDriftScore, new_type, 2));
+  ASSERT_TRUE(r.set_gauge(names::kInEpisode, {{"instance", "web-1"}}, 0));
+  EXPECT_TRUE(r.remove_series(names::kDriftScore, old_type));
+  EXPECT_FALSE(r.remove_series(names::kDriftScore, old_type));
+  EXPECT_FALSE(r.remove_series(names::kDriftScore, {{"instance", "web-1"}}));  // labels short
+  EXPECT_FALSE(r.remove_series("no_such_family", {}));
+
+  const auto check = ops_test::check_exposition(r.exposition());
+  ASSERT_TRUE(check.ok()) << check.joined_errors();
+  const std::map<std::string, std::string> old_parsed(old_type.begin(), old_type.end());
+  const std::map<std::string, std::string> new_parsed(new_type.begin(), new_type.end());
+  EXPECT_EQ(check.find("augur_drift_score", old_parsed), nullptr);
+  ASSERT_NE(check.find("augur_drift_score", new_parsed), nullptr);
+  EXPECT_EQ(check.find("augur_drift_score", new_parsed)->value, 2);
+  EXPECT_NE(check.find("augur_in_episode", {{"instance", "web-1"}}), nullptr);
 }
 
 TEST(MetricsRegistry, ConcurrentWritersNeverTearASnapshot) {

@@ -59,6 +59,8 @@ class MetricsRegistry {
   Status set_counter(std::string_view name, const Labels& labels, double total);
   Status observe(std::string_view name, const Labels& labels, double value);
 
+  // Drops one series, e.g. a gauge whose value became unknown. Returns whether it existed.
+  bool remove_series(std::string_view name, const Labels& labels);
   // Drops every series (of every family) whose `label` is `value`, e.g. a vanished
   // instance. Returns how many series were dropped.
   std::size_t remove_series_with_label(std::string_view label, std::string_view value);
