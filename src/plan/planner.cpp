@@ -24,6 +24,8 @@ struct PendingCheck {
   double old_value = 0;
   double new_value = 0;
   double unmet_before = 0;
+  double usage_before = kUnknown;      // usage of r when the change was made
+  double throttled_before = kUnknown;  // CPU quota throttling share then (CPU only)
   int direction = 0;
 };
 
@@ -81,6 +83,22 @@ Limits limits_for(const config::ResourceBounds& b, const InstanceInput& in, cons
 double unmet_of(const InstanceInput& in, Resource r) {
   if (!in.need.known(r) || !in.usage.known(r)) return kUnknown;
   return std::max(in.need[r] - in.usage[r], 0.0);
+}
+
+// A CPU growth helped when the workload used it or the cap binds less. Unmet demand alone
+// cannot tell: it is usage + throttled share x allocation, so once the share saturates at 1
+// the unmet amount grows with the allocation even when the growth was fully used. Judged
+// only where the throttling share is measured (the source of that unmet demand).
+bool cpu_growth_used(const PlannerOptions& o, const PendingCheck& check, const InstanceInput& in) {
+  const double share_now = in.cpu_throttled_share;
+  if (std::isnan(check.throttled_before) || std::isnan(share_now)) return false;
+  const double growth = check.new_value - check.old_value;
+  if (!std::isnan(check.usage_before) && in.usage.known(Resource::kCpu) && growth > 0 &&
+      in.usage[Resource::kCpu] - check.usage_before >= o.verify_min_usage_gain * growth) {
+    return true;
+  }
+  return check.throttled_before >= o.verify_unmet_floor_fraction &&
+         share_now <= check.throttled_before * (1 - o.verify_min_improvement);
 }
 
 bool in_cooldown(const ResourceState& rs, Nanos cooldown, SteadyTime now) {
@@ -237,7 +255,8 @@ std::optional<Proposal> Planner::State::propose(const HostInput& host, std::size
     bool undo = false;
     if (in_force && !std::isnan(prop.unmet)) {
       if (check.direction > 0) {
-        undo = prop.unmet > check.unmet_before * (1 - options.verify_min_improvement);
+        undo = prop.unmet > check.unmet_before * (1 - options.verify_min_improvement) &&
+               !(r == Resource::kCpu && cpu_growth_used(options, check, in));
       } else {
         undo = prop.unmet > std::max(check.unmet_before, options.verify_unmet_floor_fraction * a);
       }
@@ -430,8 +449,15 @@ PlanResult Planner::plan(const HostInput& host) {
     const bool verified = prop.reason != "undo" && prop.reason != "bounds" &&
                           (growth_for_unmet || prop.reason == "scale-down");
     if (verified) {
-      rs.pending = PendingCheck{now, prop.old_value, prop.target,
-                                std::isnan(prop.unmet) ? 0.0 : prop.unmet, dir};
+      PendingCheck check;
+      check.at = now;
+      check.old_value = prop.old_value;
+      check.new_value = prop.target;
+      check.unmet_before = std::isnan(prop.unmet) ? 0.0 : prop.unmet;
+      check.usage_before = in.usage.known(prop.resource) ? in.usage[prop.resource] : kUnknown;
+      if (prop.resource == Resource::kCpu) check.throttled_before = in.cpu_throttled_share;
+      check.direction = dir;
+      rs.pending = check;
     }
     InstanceDecision& d = result.decisions[prop.instance];
     d.plan.target[prop.resource] = prop.target;

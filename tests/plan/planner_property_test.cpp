@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "scenario.h"
@@ -303,6 +304,60 @@ TEST(PlannerProperty, DirectionFlipsStayWithinTheBreakerLimit) {
       w.apply(res);
     }
   }
+}
+
+// Demand 2 to 8 times the allocation (the replay host's saturating throttled share): random
+// steps, cooldowns, settle times and margins. Every growth is kept while the usage rises,
+// each within one step and after its cooldown, until the allocation covers the demand.
+TEST(PlannerProperty, SaturatedDemandIsGrownStepByStepAndNeverUndone) {
+  std::mt19937_64 rng(4242);
+  auto uniform = [&](double lo, double hi) {
+    return std::uniform_real_distribution<>(lo, hi)(rng);
+  };
+  const seconds cooldowns[] = {seconds(0), seconds(10), seconds(60), seconds(300)};
+  std::uint64_t growths = 0;
+  for (int scenario = 0; scenario < 200; ++scenario) {
+    PlannerOptions o = quiet_options();
+    o.plan.cpu.max_step_fraction = uniform(0.1, 1.0);
+    o.plan.cpu.cooldown = cooldowns[rng() % 4];
+    o.plan.verify_settle = seconds(10 * (1 + rng() % 30));
+    o.plan.headroom_margin = uniform(0, 0.5);
+    // A step below the hysteresis can never move (a full step is not significant).
+    o.plan.hysteresis = uniform(0, std::min(0.2, 0.9 * o.plan.cpu.max_step_fraction));
+    o.plan.breaker_flips_per_hour = 1 + static_cast<int>(rng() % 10);
+    double alloc = uniform(0.2, 2);
+    const double demand = alloc * uniform(2, 8);
+    Planner planner(o);
+    std::optional<SteadyTime> last_change;
+    for (int t = 0; t < 2880; ++t) {  // 8 h at 10 s
+      const SteadyTime at = start_time() + seconds(10 * t);
+      const double d = demand * uniform(0.97, 1.03);
+      const double usage = std::min(d, alloc);
+      InstanceInput in = cpu_instance("s", alloc, 0);
+      const double share = std::min(1.0, std::max(d - alloc, 0.0) / alloc);
+      in.usage = cpu_vector(usage);
+      in.need = cpu_vector(usage + share * alloc);
+      in.cpu_throttled_share = share;
+      const PlanResult r = planner.plan(host_at(at, {in}));
+      for (const Change& c : r.decisions[0].plan.changes) {
+        // Below the demand the usage rose with every growth: none may be undone.
+        if (c.old_value < demand * 0.97) {
+          ASSERT_NE(c.reason, "undo") << "scenario " << scenario << " t " << t;
+          ASSERT_GT(c.new_value, c.old_value) << "scenario " << scenario;
+          ASSERT_LE(c.new_value - c.old_value,
+                    o.plan.cpu.max_step_fraction * std::max(c.old_value, o.plan.cpu.min) + kEps);
+          ++growths;
+        }
+        if (last_change) {
+          ASSERT_GE(at - *last_change, o.plan.cpu.cooldown);
+        }
+        last_change = at;
+        alloc = c.new_value;
+      }
+    }
+    EXPECT_GE(alloc, demand * 0.97) << "scenario " << scenario;
+  }
+  EXPECT_GT(growths, 200u);
 }
 
 // Steady demand with +-3 % noise: the allocation settles and stops moving.

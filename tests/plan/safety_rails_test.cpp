@@ -1,6 +1,8 @@
 // Safety rails: verification with undo, and the oscillation breaker.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scenario.h"
 
 namespace augur::plan {
@@ -77,6 +79,71 @@ TEST(Verification, UndoesAShrinkThatCreatedUnmetDemand) {
   ASSERT_EQ(r.decisions[0].plan.changes.size(), 1u);
   EXPECT_EQ(r.decisions[0].plan.changes[0].reason, "undo");
   EXPECT_DOUBLE_EQ(r.decisions[0].plan.changes[0].new_value, 4.0);
+}
+
+// The replay host's CPU (docs/evaluation.md): usage capped at the allocation, quota
+// throttling share p = min(1, (demand - a) / a), need = usage + p x a.
+InstanceInput throttled(double alloc, double demand) {
+  const double usage = std::min(demand, alloc);
+  const double share = std::min(1.0, std::max(demand - alloc, 0.0) / alloc);
+  InstanceInput in = capped(alloc, usage + share * alloc, usage);
+  in.cpu_throttled_share = share;
+  return in;
+}
+
+// Demand 4x the allocation saturates the share at 1, so unmet demand = the allocation and
+// grows with every step: only the usage shows that each growth was used.
+TEST(Verification, GrowsASaturatedWorkloadStepByStepToItsDemandWithoutUndo) {
+  Planner p(verify_options());
+  const double demand = 4.0;
+  double alloc = 1.0;
+  int growths = 0;
+  for (int t = 0; t < 7200; t += 10) {
+    const PlanResult r = p.plan(host_at(start_time() + seconds(t), {throttled(alloc, demand)}));
+    for (const Change& c : r.decisions[0].plan.changes) {
+      ASSERT_NE(c.reason, "undo") << "t " << t << " from " << c.old_value;
+      ASSERT_GT(c.new_value, c.old_value);
+      ASSERT_LE(c.new_value, c.old_value * 1.25 + 1e-9);  // one step at a time
+      alloc = c.new_value;
+      ++growths;
+    }
+  }
+  EXPECT_GE(alloc, demand);
+  EXPECT_GE(growths, 6);  // 1 -> 4 in steps of at most 25 %
+  EXPECT_EQ(p.counters().undos, 0u);
+}
+
+TEST(Verification, UndoesAnUnusedGrowthEvenWhileThrottlingIsSaturated) {
+  Planner p(verify_options());
+  PlanResult r = p.plan(host_at(start_time(), {throttled(1.0, 4.0)}));
+  ASSERT_DOUBLE_EQ(r.decisions[0].plan.target[Resource::kCpu], 1.25);
+  // Applied, but usage stays at 1 core and the throttling at 1: the growth went unused.
+  InstanceInput after = capped(1.25, 1.0 + 1.25, 1.0);
+  after.cpu_throttled_share = 1.0;
+  r = p.plan(host_at(start_time() + seconds(60), {after}));
+  ASSERT_EQ(r.decisions[0].plan.changes.size(), 1u);
+  EXPECT_EQ(r.decisions[0].plan.changes[0].reason, "undo");
+  EXPECT_DOUBLE_EQ(r.decisions[0].plan.changes[0].new_value, 1.0);
+}
+
+TEST(Verification, KeepsACpuGrowthWhoseThrottledShareFell) {
+  Planner p(verify_options());
+  p.plan(host_at(start_time(), {throttled(1.0, 1.8)}));  // share 0.8, unmet 0.8
+  // Usage flat, unmet 0.875 (not 10 % below 0.8), but the share fell from 0.8 to 0.7.
+  InstanceInput after = capped(1.25, 1.0 + 0.7 * 1.25, 1.0);
+  after.cpu_throttled_share = 0.7;
+  PlanResult r = p.plan(host_at(start_time() + seconds(60), {after}));
+  for (const Change& c : r.decisions[0].plan.changes) EXPECT_NE(c.reason, "undo");
+  EXPECT_EQ(r.counters.undos, 0u);
+  // Without the share (unknown), the same unmet demand is judged alone and undone.
+  Planner q(verify_options());
+  InstanceInput before = throttled(1.0, 1.8);
+  before.cpu_throttled_share = kUnknown;
+  q.plan(host_at(start_time(), {before}));
+  after.cpu_throttled_share = kUnknown;
+  r = q.plan(host_at(start_time() + seconds(60), {after}));
+  ASSERT_EQ(r.decisions[0].plan.changes.size(), 1u);
+  EXPECT_EQ(r.decisions[0].plan.changes[0].reason, "undo");
 }
 
 PlannerOptions flapping_options() {

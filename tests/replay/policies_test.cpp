@@ -1,8 +1,10 @@
 // Each policy through the runner on hand-made traces with answers worked out by hand:
 // static, oracle and reactive (VPA) exactly; augur where the planner's documented rules
-// leave nothing to change. Plus the runner's own contract (what a policy sees, bounds).
+// leave nothing to change or bound the outcome. Plus the runner's own contract (what a
+// policy sees, bounds).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "augur/replay/replay.h"
@@ -189,6 +191,52 @@ TEST(Augur, HoldsAnAllocationThePlannerHasNoReasonToChange) {
   ASSERT_TRUE(r.predictions.has_value());
   EXPECT_EQ(r.predictions->predictions_made, 0u);
   EXPECT_TRUE(std::isnan(r.figures.total.prediction_error));  // nothing was predicted
+}
+
+// Demand 4x the provisioned core saturates the throttled share at 1 (p = min(1, (d - a)/a)):
+// the planner's unmet demand p x a grows with every growth, yet each growth was used, so
+// the allocation climbs step by step (at most 25 % a step, config defaults) to the demand
+// and is never taken back on the way.
+TEST(Augur, GrowsASaturatedCpuDemandStepByStepToItsLevel) {
+  test::Series s;
+  s.cpu = test::repeat(4.0, 40);
+  s.cpu_capacity = 1.0;
+  const HostModel host = host_of({test::make_instance("vm", s)}, 6.0);  // capacity 6
+  auto p = make_policy("augur", host, config::Config{});
+  ASSERT_TRUE(p.has_value());
+  const PolicyRun r = run(host, **p);
+  const std::vector<double>& a = r.allocation[0][kCpu];
+  ASSERT_EQ(a.size(), 40u);
+  for (std::size_t k = 1; k < a.size(); ++k) {
+    if (a[k - 1] >= 4.0) continue;
+    EXPECT_GE(a[k], a[k - 1]) << "step " << k;  // never undone below the demand
+    EXPECT_LE(a[k], a[k - 1] * 1.25 + 1e-9) << "step " << k;
+  }
+  EXPECT_GE(a.back(), 4.0);
+  EXPECT_LT(r.figures.resources[kCpu].under_provisioned_minutes, 15 * 5.0);
+}
+
+// Instances that start late and end early are declared as they come and go (the engine
+// gets the living list on each change) and each is planned while it lives.
+TEST(Augur, PlansInstancesThatComeAndGo) {
+  test::Series early, late, whole;
+  early.cpu = test::repeat(2.0, 12);
+  late.cpu = test::repeat(2.0, 20);
+  whole.cpu = test::repeat(2.0, 40);
+  early.cpu_capacity = late.cpu_capacity = whole.cpu_capacity = 1.0;
+  const HostModel host = host_of(
+      {test::make_instance("early", early), test::make_instance("late", late, 300, 10 * 300),
+       test::make_instance("whole", whole)},
+      3.0);
+  auto p = make_policy("augur", host, config::Config{});
+  ASSERT_TRUE(p.has_value());
+  const PolicyRun r = run(host, **p);
+  ASSERT_EQ(r.allocation.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::vector<double>& a = r.allocation[i][kCpu];
+    ASSERT_FALSE(a.empty());
+    EXPECT_GE(*std::max_element(a.begin(), a.end()), 2.0) << "instance " << i;
+  }
 }
 
 // The spy sees exactly what EVALUATION.md says a policy sees.

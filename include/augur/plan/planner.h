@@ -61,7 +61,12 @@
 // Verification: a growth made while r had unmet demand u0 > 0 is checked once, at the
 //   first tick plan.verify_settle after it, if it is in force (allocation within
 //   verify_applied_tolerance of its new value; changes never applied are not verified):
-//   unmet now > u0 x (1 - verify_min_improvement) => undo to the old value. A shrink is
+//   unmet now > u0 x (1 - verify_min_improvement) => undo to the old value, except for a
+//   CPU growth whose cpu_throttled_share is known then and now and that was used: usage
+//   rose by >= verify_min_usage_gain x the growth, or the share (if >=
+//   verify_unmet_floor_fraction) fell by >= verify_min_improvement of itself. Unmet demand
+//   is usage + share x allocation, so with the share saturated at 1 it grows with the
+//   allocation and would undo every growth of a workload demanding twice its cap. A shrink is
 //   undone when it created unmet demand: unmet now > max(u0, verify_unmet_floor_fraction
 //   x a). Undo has reason "undo". A proactive growth made with no unmet demand (u0 = 0)
 //   is not verified (there was nothing to cut); scale-down takes it back if unneeded.

@@ -65,6 +65,11 @@ struct PlannerOptions {
   // Verification: a growth made while the resource had unmet demand must cut that unmet
   // demand by at least this fraction, else it is undone.
   double verify_min_improvement = 0.10;
+  // ... unless (CPU, with cpu_throttled_share measured before and after) the usage rose by
+  // at least this fraction of the growth, or the throttled share fell by at least
+  // verify_min_improvement of its level: the growth was used. Unmet demand cannot show it
+  // once the share saturates at 1 (unmet = share x allocation grows with the allocation).
+  double verify_min_usage_gain = 0.5;
   // Unmet demand below this fraction of the allocation counts as none (noise floor), for
   // deciding whether a shrink created unmet demand.
   double verify_unmet_floor_fraction = 0.02;
