@@ -4,27 +4,12 @@
 #include "augur/discovery/discoverer.h"
 
 namespace augur::discovery {
-namespace {
-
-// ResourceVector's operator== says NaN != NaN; unknown-and-unknown is no change.
-bool same_resources(const ResourceVector& a, const ResourceVector& b) {
-  for (std::size_t i = 0; i < kResourceCount; ++i) {
-    const double x = a.values[i];
-    const double y = b.values[i];
-    if (std::isnan(x) != std::isnan(y)) return false;
-    if (!std::isnan(x) && x != y) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 bool same_instance_state(const Instance& a, const Instance& b) {
   return a.id == b.id && a.name == b.name && a.app_type == b.app_type && a.kind == b.kind &&
          a.main_pid == b.main_pid && a.thread_ids == b.thread_ids && a.cgroups == b.cgroups &&
          a.vcpus_current == b.vcpus_current && a.vcpus_max == b.vcpus_max && a.disks == b.disks &&
-         a.interfaces == b.interfaces && same_resources(a.allocation, b.allocation) &&
-         same_resources(a.max_allocation, b.max_allocation);
+         a.interfaces == b.interfaces && a.allocation == b.allocation &&
+         a.max_allocation == b.max_allocation;
 }
 
 DiscoveryDiff diff_instances(const std::vector<Instance>& before,

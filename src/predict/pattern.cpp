@@ -5,31 +5,19 @@
 
 namespace augur::predict {
 
-namespace {
-bool same(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || a == b;
-}
-bool same(const ResourceVector& a, const ResourceVector& b) {
-  for (std::size_t i = 0; i < kResourceCount; ++i) {
-    if (!same(a.values[i], b.values[i])) return false;
-  }
-  return true;
-}
-}  // namespace
-
 bool Outcome::operator==(const Outcome& o) const {
-  return same(increase, o.increase) && same(disk_ops_increase_per_s, o.disk_ops_increase_per_s) &&
+  return increase == o.increase && same_value(disk_ops_increase_per_s, o.disk_ops_increase_per_s) &&
          labelled_unix_ms == o.labelled_unix_ms;
 }
 
 bool Pattern::operator==(const Pattern& o) const {
   return id == o.id && host_id == o.host_id && instance_id == o.instance_id &&
          app_type == o.app_type && start == o.start && start_unix_ms == o.start_unix_ms &&
-         same(magnitude, o.magnitude) && feature_table_version == o.feature_table_version &&
+         same_value(magnitude, o.magnitude) && feature_table_version == o.feature_table_version &&
          delta == o.delta && direction == o.direction &&
-         same(need_at_start.resources, o.need_at_start.resources) &&
-         same(need_at_start.disk_ops_per_s, o.need_at_start.disk_ops_per_s) &&
-         same(allocation, o.allocation) && same(host_load, o.host_load) && outcome == o.outcome;
+         need_at_start.resources == o.need_at_start.resources &&
+         same_value(need_at_start.disk_ops_per_s, o.need_at_start.disk_ops_per_s) &&
+         allocation == o.allocation && host_load == o.host_load && outcome == o.outcome;
 }
 
 Result<std::vector<double>> unit_direction(const std::vector<double>& delta) {

@@ -5,27 +5,14 @@
 
 namespace augur::store {
 
-namespace {
-// NaN marks "unknown": two unknowns are the same value here.
-bool same(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || a == b;
-}
-bool same(const ResourceVector& a, const ResourceVector& b) {
-  for (std::size_t i = 0; i < kResourceCount; ++i) {
-    if (!same(a.values[i], b.values[i])) return false;
-  }
-  return true;
-}
-}  // namespace
-
 bool PatternRecord::operator==(const PatternRecord& o) const {
   if (outcome.has_value() != o.outcome.has_value()) return false;
-  if (outcome && !same(*outcome, *o.outcome)) return false;
+  if (outcome && !(*outcome == *o.outcome)) return false;
   return record_id == o.record_id && host_id == o.host_id && instance_id == o.instance_id &&
          app_type == o.app_type && created_unix_ms == o.created_unix_ms &&
-         same(magnitude, o.magnitude) && feature_table_version == o.feature_table_version &&
-         direction == o.direction && same(usage, o.usage) && same(allocation, o.allocation) &&
-         same(host_load, o.host_load) && labelled_unix_ms == o.labelled_unix_ms;
+         same_value(magnitude, o.magnitude) && feature_table_version == o.feature_table_version &&
+         direction == o.direction && usage == o.usage && allocation == o.allocation &&
+         host_load == o.host_load && labelled_unix_ms == o.labelled_unix_ms;
 }
 
 bool EpisodeRecord::operator==(const EpisodeRecord& o) const {

@@ -18,6 +18,11 @@ std::string_view resource_name(Resource r);
 
 inline constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
+// NaN marks "unknown": two unknowns are the same value (for equality of records).
+inline bool same_value(double a, double b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
+
 // One value per resource. Units: CPU in cores, memory in bytes, disk and network in
 // bytes/s. NaN means unknown or unlimited.
 struct ResourceVector {
@@ -29,9 +34,7 @@ struct ResourceVector {
   // NaN (unknown) equals NaN: two vectors that know the same things are equal.
   bool operator==(const ResourceVector& o) const {
     for (std::size_t i = 0; i < kResourceCount; ++i) {
-      const bool same =
-          values[i] == o.values[i] || (std::isnan(values[i]) && std::isnan(o.values[i]));
-      if (!same) return false;
+      if (!same_value(values[i], o.values[i])) return false;
     }
     return true;
   }
