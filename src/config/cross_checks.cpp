@@ -37,6 +37,18 @@ void check_bounds(Context& ctx, const std::string& resource, const ResourceBound
   }
 }
 
+// A step no larger than the hysteresis is always ignored as noise: the resource could not
+// grow at all (and scale-down steps, half as large, not shrink either).
+void check_step(Context& ctx, const std::string& resource, const ResourceBounds& b,
+                double hysteresis) {
+  PairCheck check(ctx, "plan." + resource + ".max_step_fraction", "plan.hysteresis");
+  if (check.applies() && b.max_step_fraction <= hysteresis) {
+    check.fail("'plan." + resource + ".max_step_fraction' (" + format_number(b.max_step_fraction) +
+               ") must be greater than 'plan.hysteresis' (" + format_number(hysteresis) +
+               "): smaller changes are ignored, so " + resource + " could never change");
+  }
+}
+
 std::string format_rate(double v) {
   return format_bytes(v) + "/s";
 }
@@ -64,6 +76,10 @@ void check_cross_fields(Context& ctx, const Config& c) {
   check_bounds(ctx, "memory", c.plan.memory, &format_bytes);
   check_bounds(ctx, "disk", c.plan.disk, &format_rate);
   check_bounds(ctx, "network", c.plan.network, &format_rate);
+  check_step(ctx, "cpu", c.plan.cpu, c.plan.hysteresis);
+  check_step(ctx, "memory", c.plan.memory, c.plan.hysteresis);
+  check_step(ctx, "disk", c.plan.disk, c.plan.hysteresis);
+  check_step(ctx, "network", c.plan.network, c.plan.hysteresis);
   PairCheck store(ctx, "store.postgres_conninfo", "store.backend");
   if (store.applies() && c.store.backend == "postgresql" && c.store.postgres_conninfo.empty()) {
     store.fail("'store.postgres_conninfo' must be set when 'store.backend' is postgresql");

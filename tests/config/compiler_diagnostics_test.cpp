@@ -184,6 +184,17 @@ TEST(ConfigDiagnostics, CrossFieldRuleAgainstADefaultPointsAtTheKeySet) {
             "'fingerprint.window_ticks' (1000)");
 }
 
+TEST(ConfigDiagnostics, AStepNoLargerThanTheHysteresisIsRejected) {
+  EXPECT_EQ(
+      only_diagnostic(compile("plan:\n  hysteresis: 0.1\n  memory: {max_step_fraction: 0.1}\n")),
+      "augur.yaml:3:31: 'plan.memory.max_step_fraction' (0.1) must be greater than "
+      "'plan.hysteresis' (0.1): smaller changes are ignored, so memory could never change");
+  // Against the default hysteresis (0.05), pointing at the step that was written.
+  EXPECT_THAT(only_diagnostic(compile("plan:\n  cpu: {max_step_fraction: 0}\n")),
+              HasSubstr("augur.yaml:2:28: 'plan.cpu.max_step_fraction' (0) must be greater"));
+  EXPECT_TRUE(compile("plan:\n  hysteresis: 0.1\n  cpu: {max_step_fraction: 0.11}\n").has_value());
+}
+
 TEST(ConfigDiagnostics, MinNeighboursAboveK) {
   EXPECT_EQ(only_diagnostic(compile("predict:\n  k: 2\n  min_neighbours: 4\n")),
             "augur.yaml:3:19: 'predict.min_neighbours' (4) must be at most 'predict.k' (2)");

@@ -93,7 +93,7 @@ TEST_F(ConfigRoundTrip, Predict) {
 
 TEST_F(ConfigRoundTrip, PlanBoundsPerResourceInTheirUnits) {
   EXPECT_EQ(config_.plan.cpu, (ResourceBounds{0.5, 8, 0.5, seconds(120)}));
-  EXPECT_EQ(config_.plan.memory, (ResourceBounds{512 * kMiB, 16 * kGiB, 0.1, seconds(300)}));
+  EXPECT_EQ(config_.plan.memory, (ResourceBounds{512 * kMiB, 16 * kGiB, 0.2, seconds(300)}));
   EXPECT_EQ(config_.plan.disk, (ResourceBounds{10 * kMiB, kGiB, 0.3, seconds(30)}));
   EXPECT_EQ(config_.plan.network, (ResourceBounds{kKiB, 125e6, 0.75, seconds(0)}));
 }
