@@ -37,7 +37,12 @@ void derive_series(const Sample& s, std::array<double, kSeriesCount>& out) {
   at(Series::kBranchMpki) = ratio(s, Metric::kBranchMisses, Metric::kInstructions, 1000.0);
   at(Series::kContextSwitches) = metric_or_nan(s, Metric::kContextSwitches);
   at(Series::kPageFaults) = metric_or_nan(s, Metric::kPageFaults);
-  at(Series::kMemoryBytes) = metric_or_nan(s, Metric::kMemoryBytes);
+  // A VM's memory in use is what its guest reports through the balloon (available - unused):
+  // the host RSS (balloon.rss) only grows, so a phase that re-uses memory the guest freed
+  // would not show in it. Containers and processes have no balloon: their cgroup usage.
+  at(Series::kMemoryBytes) = s.has(Metric::kGuestMemoryUsedBytes)
+                                 ? s.get(Metric::kGuestMemoryUsedBytes)
+                                 : metric_or_nan(s, Metric::kMemoryBytes);
   const double disk_bytes = sum2(s, Metric::kDiskReadBytes, Metric::kDiskWriteBytes);
   const double disk_ops = sum2(s, Metric::kDiskReadOps, Metric::kDiskWriteOps);
   at(Series::kDiskBytes) = disk_bytes;

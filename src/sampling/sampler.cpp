@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <string>
 
 #include "augur/sampling/perf/derive.h"
 #include "augur/sampling/usage/rates.h"
@@ -23,6 +24,18 @@ std::optional<std::string> perf_cgroup_dir(const Instance& instance,
     if (auto dir = layout.directory(ref)) return dir;
   }
   return std::nullopt;
+}
+
+// "2 threads: 4101,4102" for a VM (its vCPU threads, which operators check against QEMU's
+// `info cpus`); only the count for others, which may have thousands.
+std::string thread_list(const Instance& instance) {
+  std::string out = std::to_string(instance.thread_ids.size()) + " threads";
+  if (instance.kind != InstanceKind::kVirtualMachine || instance.thread_ids.empty()) return out;
+  out += ":";
+  for (std::size_t i = 0; i < instance.thread_ids.size(); ++i) {
+    out += (i == 0 ? " " : ",") + std::to_string(instance.thread_ids[i]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -75,9 +88,9 @@ std::vector<SamplerNotice> Sampler::set_instances(const std::vector<Instance>& i
     }
     if (fresh) {
       instances_.emplace(id, Tracked{*instance, std::nullopt});
-      notices.push_back(notice(SamplerNotice::Severity::kInfo, "new:" + id, id,
-                               "instance found: " + instance->name + " (" +
-                                   std::to_string(instance->thread_ids.size()) + " threads)"));
+      notices.push_back(
+          notice(SamplerNotice::Severity::kInfo, "new:" + id, id,
+                 "instance found: " + instance->name + " (" + thread_list(*instance) + ")"));
     } else {
       // Threads or cgroups changed: keep the previous reading (the derive functions only take
       // deltas of units present in both), but reopen the files: a cgroup may have moved or
