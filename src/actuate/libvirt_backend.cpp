@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "augur/discovery/libvirt_block_tune.h"
 #include "augur/discovery/libvirt_connection.h"
 #include "libvirt_calls.h"
 
@@ -180,30 +181,12 @@ Status apply_memory(virDomainPtr dom, const Instance& inst, double bytes) {
 
 // --- disk ---------------------------------------------------------------------------------
 
-Result<unsigned long long> read_disk_limit(virDomainPtr dom, const Instance& inst,
-                                           const std::string& disk) {
-  const unsigned flags = VIR_TYPED_PARAM_STRING_OKAY;
-  int count = 0;
-  if (virDomainGetBlockIoTune(dom, disk.c_str(), nullptr, &count, flags) < 0) {
-    return libvirt_error("virDomainGetBlockIoTune " + disk, where_of(inst));
-  }
-  ParamsIn params(count);
-  if (virDomainGetBlockIoTune(dom, disk.c_str(), params.data(), params.count(), flags) < 0) {
-    return libvirt_error("virDomainGetBlockIoTune " + disk, where_of(inst));
-  }
-  return params.get_ullong(VIR_DOMAIN_BLOCK_IOTUNE_TOTAL_BYTES_SEC).value_or(0);
-}
-
-// Sum over the disks; NaN when any disk is unthrottled (0).
+// Sum over the disks; NaN when any disk is unthrottled (0). The same reading as discovery's.
 Result<double> read_disk(virDomainPtr dom, const Instance& inst) {
-  double total = 0;
-  for (const auto& disk : inst.disks) {
-    auto limit = read_disk_limit(dom, inst, disk);
-    if (!limit) return std::move(limit).error();
-    if (*limit == 0) return kUnknown;
-    total += static_cast<double>(*limit);
-  }
-  return inst.disks.empty() ? kUnknown : total;
+  auto total = discovery::read_disk_throttle_bytes_per_s(dom, inst.disks);
+  if (!total)
+    return libvirt_error("virDomainGetBlockIoTune " + total.error().where, where_of(inst));
+  return *total;
 }
 
 Status apply_disk(virDomainPtr dom, const Instance& inst, double bytes_per_s) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "augur/discovery/domain_xml.h"
+#include "augur/discovery/libvirt_block_tune.h"
 #include "augur/discovery/qemu_process.h"
 
 namespace augur::discovery {
@@ -158,6 +159,14 @@ Result<std::vector<Instance>> LibvirtSource::discover() {
       if (auto devices = parse_domain_devices(xml)) {
         inst.disks = std::move(devices->disks);
         inst.interfaces = std::move(devices->interfaces);
+        // The disk cap in force; a driver without block tune (the test driver) has none.
+        if (auto disk = read_disk_throttle_bytes_per_s(dom.get(), inst.disks)) {
+          inst.allocation[Resource::kDisk] = *disk;
+        } else if (!last_libvirt_error_is_no_support()) {
+          Error e = disk.error();
+          e.where = inst.name + ": " + e.where;
+          warnings_.push_back(std::move(e));
+        }
       } else {
         Error e = devices.error();
         e.where = inst.name + ": " + e.where;

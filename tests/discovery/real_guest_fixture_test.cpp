@@ -215,6 +215,24 @@ TEST(RealTcgGuest, DiskRatesAddUpToTheGuestsDirectIo) {
   EXPECT_NEAR(read, 32.0 * 1024 * 1024, 1.0);
 }
 
+TEST(RealTcgGuest, MemoryAllocationInForceIsTheBalloonEveryTick) {
+  const auto r = readings();
+  for (std::size_t i = 1; i < r.size(); ++i) {
+    Sample s;
+    sampling::derive_domain_rates(r[i - 1].raw, r[i].raw, between(r[i - 1], r[i]), s);
+    ASSERT_TRUE(r[i].raw.balloon_current_kib) << i;
+    EXPECT_EQ(s.allocation[Resource::kMemory],
+              static_cast<double>(*r[i].raw.balloon_current_kib) * 1024.0)
+        << i;
+  }
+  // Without balloon.current the allocation stays unknown (discovery's value fills it).
+  sampling::DomainStatsRaw without = r[1].raw;
+  without.balloon_current_kib.reset();
+  Sample s;
+  sampling::derive_domain_rates(r[0].raw, without, between(r[0], r[1]), s);
+  EXPECT_FALSE(s.allocation.known(Resource::kMemory));
+}
+
 TEST(RealTcgGuest, GuestMemoryUsedRisesByTheFillOfTheMemoryPhase) {
   const std::string console = slurp(kGuest + "guest-console.log");
   std::smatch m;

@@ -124,6 +124,13 @@ void derive_domain_rates(const DomainStatsRaw& prev, const DomainStatsRaw& cur, 
   }
 
   // Gauges: the current reading alone.
+  // The memory allocation in force is the balloon's current size (what the libvirt backend
+  // sets), read every tick: discovery's copy lags by up to a discovery interval, and a
+  // stale value below the bounds would have the planner re-apply its raise each tick.
+  if (cur.balloon_current_kib) {
+    out.allocation[Resource::kMemory] =
+        static_cast<double>(*cur.balloon_current_kib) * kBytesPerKib;
+  }
   if (cur.balloon_rss_kib) {
     out.set(Metric::kMemoryBytes, static_cast<double>(*cur.balloon_rss_kib) * kBytesPerKib);
   } else {

@@ -68,7 +68,8 @@ Result<std::vector<StatParam>> parse_stat_lines(std::string_view text, std::stri
 // Pure: fills `out` with rates over `elapsed` from two readings of the same domain:
 // kCpuUsageCores (cpu.time), vcpu_utilisation (per vCPU, NaN where unknown),
 // kRunqueueWaitShare (vcpu delay, else wait, summed), kMemoryBytes (balloon.rss: the
-// host memory the VM uses), kGuestMemoryUsedBytes (available - unused), kDisk*, kNet*.
+// host memory the VM uses), kGuestMemoryUsedBytes (available - unused), kDisk*, kNet*,
+// and the memory allocation in force (balloon.current).
 // A counter that went backwards (domain restarted, device replaced) or is absent makes its
 // metric missing for this tick with the reason; devices are matched by name, not index.
 void derive_domain_rates(const DomainStatsRaw& prev, const DomainStatsRaw& cur, Nanos elapsed,
