@@ -1,0 +1,1066 @@
+// The demo: three copies of a phased web-like workload (page faults, then a CPU ramp), each in
+// its own cgroup v1 cpu cgroup (with the same-named cgroup2 group, which discovery globs on a
+// hybrid host), all started at the same moment from the same quota on the same schedule and
+// run side by side for the whole demo:
+//   augur     the real augurd (/proc/self/exe) in enforce mode, with a generated config;
+//   static    the quota stays where it started;
+//   reactive  a simple controller in the demo itself.
+// A steady batch job runs beside Augur's copy, also under Augur, to show that it leaves a
+// steady job alone. Each second the demo prints per copy the CPU used, the quota and the share
+// of throttled periods, and it tails augurd's log to print Augur's decisions as they happen.
+// Per round (one phase) it measures each copy's throttled time and whether Augur's first raise
+// came on a prediction before throttling started. docs/operations.md, "Demo".
+#include "augur/demo/demo.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "augur/host/cgroup_layout.h"
+
+namespace augur::demo {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr long kPeriodUsec = 100000;
+// Every copy starts at the bounds' minimum; Augur and the reactive controller stay within the
+// same bounds.
+constexpr double kStartCores = 0.2;
+constexpr double kMinCores = 0.2;
+constexpr double kMaxCores = 0.8;
+constexpr double kBatchCores = 0.1;
+// The reactive controller, once a second, with Augur's own step sizes: +50 % of the quota when
+// more than 5 % of the last second's periods were throttled; once use has stayed below half
+// the quota for 4 s (Augur's scale_down_window), -25 % a second while it stays low.
+constexpr double kReactiveThrottledShare = 0.05;
+constexpr double kReactiveUpFraction = 0.5;
+constexpr double kReactiveDownFraction = 0.25;
+constexpr double kReactiveLowUse = 0.5;
+constexpr int kReactiveLowSeconds = 4;
+// predict.min_neighbours: the labelled episodes Augur needs before it predicts, so the rounds
+// the summary counts as learning.
+constexpr int kLearningRounds = 2;
+constexpr int kDefaultRounds = 6;
+constexpr int kMaxRounds = 10;
+constexpr auto kPoll = 50ms;
+
+int g_signal_pipe[2] = {-1, -1};
+
+void on_signal(int) {
+  const char c = 1;
+  [[maybe_unused]] const ssize_t n = ::write(g_signal_pipe[1], &c, 1);
+}
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return ok;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+double cores(long quota_usec) {
+  return quota_usec < 0 ? -1 : static_cast<double>(quota_usec) / kPeriodUsec;
+}
+long quota_usec_for(double c) {
+  return std::lround(c * kPeriodUsec);
+}
+
+// The web workload's schedule, in seconds since the demo started: quiet for the warm-up (Augur
+// learns the workload's normal), then a phase every period: page faults from the phase's
+// start, and after `lag_s` the CPU demand ramps from low to high over `ramp_s`, holds for
+// `hold_s` and falls back. Augur's drift detection and prediction settings are those of
+// tests/enforce/augurd_proactive_test.cpp; the demand is lower so that three copies, the
+// batch job and the daemon fit on two CPUs with room to spare (about 0.3 cores between
+// phases, 1.5 at their peak).
+//   warmup_s: the baseline is trusted once it holds 15 windows of 8 ticks at 200 ms and 100
+//     calibration scores, about 35 s after the daemon starts; a phase before that would be
+//     learned as normal and never detected.
+//   period_s: after the load, the episode must end (10 ticks below the threshold) and the
+//     quota come back down before the next phase; 10 s of quiet leave room for both.
+// Six rounds take 38 + 5 x 18 + 10 = 138 s.
+struct Schedule {
+  double warmup_s = 38;
+  double period_s = 18;
+  double lag_s = 3;
+  double ramp_s = 2;
+  double hold_s = 3;
+  double low_cores = 0.05;
+  double high_cores = 0.45;
+
+  [[nodiscard]] double phase_start(int round) const { return warmup_s + round * period_s; }
+  // The last round ends 2 s after its load does.
+  [[nodiscard]] double run_s(int rounds) const {
+    return phase_start(rounds - 1) + lag_s + ramp_s + hold_s + 2;
+  }
+  [[nodiscard]] double into_phase(double t) const {
+    if (t < warmup_s) return -1;
+    return std::fmod(t - warmup_s, period_s);
+  }
+  [[nodiscard]] bool loading(double t) const {
+    const double k = into_phase(t);
+    return k >= 0 && k < lag_s + ramp_s + hold_s;
+  }
+  [[nodiscard]] double demand_cores(double t) const {
+    const double p = into_phase(t);
+    const double k = p - lag_s;
+    if (p < 0 || k < 0 || k >= ramp_s + hold_s) return low_cores;
+    if (k < ramp_s) return low_cores + (high_cores - low_cores) * k / ramp_s;
+    return high_cores;
+  }
+  // Seconds into a phase at which the demand first exceeds `c` cores; negative if never.
+  [[nodiscard]] double crossing_s(double c) const {
+    if (c >= high_cores) return -1;
+    if (c <= low_cores) return lag_s;
+    return lag_s + ramp_s * (c - low_cores) / (high_cores - low_cores);
+  }
+};
+
+// A workload: the web schedule, or a steady demand.
+struct Workload {
+  const Schedule* phased = nullptr;  // nullptr: steady
+  double steady_cores = 0;
+
+  [[nodiscard]] bool loading(double t) const { return phased != nullptr && phased->loading(t); }
+  [[nodiscard]] double demand_cores(double t) const {
+    return phased != nullptr ? phased->demand_cores(t) : steady_cores;
+  }
+};
+
+// Page faults while loading: map, touch and unmap 1 MiB every 10 ms; the CPU demand in 10 ms
+// slices: busy for demand x 10 ms, then sleep to the slice's end.
+[[noreturn]] void run_workload(const Workload& w, Clock::time_point start) {
+  std::thread([&w, start] {
+    constexpr std::size_t kBytes = 1 << 20;
+    const long page = ::sysconf(_SC_PAGESIZE);
+    for (;;) {
+      if (w.loading(since(start))) {
+        void* p =
+            ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+          auto* bytes = static_cast<volatile char*>(p);
+          for (std::size_t i = 0; i < kBytes; i += static_cast<std::size_t>(page)) bytes[i] = 1;
+          ::munmap(p, kBytes);
+        }
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  }).detach();
+  auto slice_end = Clock::now();
+  for (;;) {
+    const double d = std::min(1.0, w.demand_cores(since(start)));
+    const auto slice_start = slice_end;
+    slice_end += 10ms;
+    const auto busy_until = slice_start + std::chrono::microseconds(static_cast<long>(d * 10000));
+    while (Clock::now() < busy_until) {
+    }
+    std::this_thread::sleep_until(slice_end);
+  }
+}
+
+// Where the demo makes its cgroups: the v1 cpu hierarchy (the quota), and the cgroup2 mount
+// when there is one (a hybrid host), because Augur's discovery globs there first.
+struct Hierarchies {
+  std::string cpu;
+  std::string unified;  // empty: none mounted
+};
+
+// The hierarchies from /proc/self/mountinfo, or why this host cannot run the demo.
+std::optional<Hierarchies> find_hierarchies(std::string& why) {
+  auto layout = host::read_cgroup_layout();
+  if (!layout) {
+    why = "cannot read the cgroup layout: " + layout.error().message();
+    return std::nullopt;
+  }
+  const host::CgroupMount* cpu = layout->v1_for("cpu");
+  if (cpu == nullptr) {
+    why =
+        "needs the cgroup v1 cpu controller (a v1 or hybrid cgroup layout); this host's layout "
+        "is '" +
+        std::string(host::cgroup_mode_name(layout->mode)) + "'" +
+        (layout->mode == host::CgroupMode::kUnified
+             ? " (cgroup v2 only): the demo sets quotas through cpu.cfs_quota_us; boot with "
+               "systemd.unified_cgroup_hierarchy=0 to try it"
+             : "");
+    return std::nullopt;
+  }
+  Hierarchies h;
+  h.cpu = cpu->mount_point;
+  if (layout->unified) h.unified = layout->unified->mount_point;
+  if (::access(h.cpu.c_str(), W_OK) != 0 ||
+      (!h.unified.empty() && ::access(h.unified.c_str(), W_OK) != 0)) {
+    why = "needs a writable cgroup v1 cpu controller at " + h.cpu +
+          (h.unified.empty() ? std::string() : " and a writable cgroup2 tree at " + h.unified);
+    return std::nullopt;
+  }
+  return h;
+}
+
+// The host's CPU utilisation (all CPUs, 0..1) between two calls, from /proc/stat.
+class HostCpu {
+ public:
+  double utilisation() {
+    std::istringstream in(read_file("/proc/stat"));
+    std::string cpu;
+    long long total = 0;
+    long long idle = 0;
+    in >> cpu;
+    long long v = 0;
+    for (int i = 0; i < 8 && in >> v; ++i) {
+      total += v;
+      if (i == 3 || i == 4) idle += v;  // idle, iowait
+    }
+    const long long dt = total - total_;
+    const double u = dt > 0 ? 1.0 - static_cast<double>(idle - idle_) / static_cast<double>(dt) : 0;
+    total_ = total;
+    idle_ = idle;
+    return std::clamp(u, 0.0, 1.0);
+  }
+
+ private:
+  long long total_ = 0;
+  long long idle_ = 0;
+};
+
+enum class Policy { kAugur, kStatic, kReactive };
+constexpr std::array<Policy, 3> kPolicies = {Policy::kAugur, Policy::kStatic, Policy::kReactive};
+constexpr std::size_t index_of(Policy p) {
+  return static_cast<std::size_t>(p);
+}
+
+struct CpuStat {
+  long periods = 0;
+  long throttled_periods = 0;
+  long throttled_ns = 0;
+};
+
+struct Group {
+  std::string label;  // "augur", "static", "reactive", "batch"
+  Policy policy = Policy::kStatic;
+  Workload workload;
+  std::string name;  // the cgroup's (and Augur's instance's) name
+  std::string cpu_dir;
+  std::string unified_dir;  // empty: no cgroup2 group
+  bool made_cpu = false;
+  bool made_unified = false;
+  pid_t pid = -1;
+  // Read every poll.
+  long quota_usec = quota_usec_for(kStartCores);
+  CpuStat stat;
+  // As of the last one-second line.
+  CpuStat second;
+  long ticks = 0;
+  int changes = 0;
+  int low_seconds = 0;
+
+  [[nodiscard]] long read_quota() const {
+    const std::string t = read_file(cpu_dir + "/cpu.cfs_quota_us");
+    return t.empty() ? -1 : std::atol(t.c_str());
+  }
+  [[nodiscard]] CpuStat read_stat() const {
+    const std::string t = read_file(cpu_dir + "/cpu.stat");
+    auto get = [&t](const char* key) {
+      const std::string k = std::string(key) + " ";
+      for (std::size_t at = t.find(k); at != std::string::npos; at = t.find(k, at + 1)) {
+        if (at == 0 || t[at - 1] == '\n') return std::atol(t.c_str() + at + k.size());
+      }
+      return 0L;
+    };
+    return CpuStat{get("nr_periods"), get("nr_throttled"), get("throttled_time")};
+  }
+  // utime + stime of the workload (all its threads), in clock ticks.
+  [[nodiscard]] long cpu_ticks() const {
+    const std::string t = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = t.rfind(')');
+    if (close == std::string::npos || close + 2 > t.size()) return ticks;
+    std::istringstream in(t.substr(close + 2));
+    std::string field;
+    long utime = 0;
+    long stime = 0;
+    for (int i = 3; in >> field; ++i) {
+      if (i == 14) utime = std::atol(field.c_str());
+      if (i == 15) {
+        stime = std::atol(field.c_str());
+        break;
+      }
+    }
+    return utime + stime;
+  }
+};
+
+bool make_dir(const std::string& dir, bool& made) {
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    made = true;
+    return true;
+  }
+  return false;
+}
+
+bool start_group(Group& g, Clock::time_point start) {
+  if (!make_dir(g.cpu_dir, g.made_cpu)) return false;
+  if (!g.unified_dir.empty() && !make_dir(g.unified_dir, g.made_unified)) return false;
+  if (!write_file(g.cpu_dir + "/cpu.cfs_period_us", std::to_string(kPeriodUsec)) ||
+      !write_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(g.quota_usec))) {
+    return false;
+  }
+  std::fflush(stdout);
+  g.pid = ::fork();
+  if (g.pid < 0) return false;
+  if (g.pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::signal(SIGINT, SIG_IGN);  // the demo stops its children itself
+    ::signal(SIGHUP, SIG_IGN);
+    const std::string self = std::to_string(::getpid());
+    if (!write_file(g.cpu_dir + "/cgroup.procs", self) ||
+        (!g.unified_dir.empty() && !write_file(g.unified_dir + "/cgroup.procs", self))) {
+      ::_exit(1);
+    }
+    run_workload(g.workload, start);
+  }
+  return true;
+}
+
+void stop_child(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pid = -1;
+}
+
+void remove_dir(const std::string& dir, bool& made) {
+  if (!made) return;
+  for (int i = 0; i < 100 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  made = false;
+}
+
+void remove_group(Group& g) {
+  stop_child(g.pid);
+  remove_dir(g.cpu_dir, g.made_cpu);
+  remove_dir(g.unified_dir, g.made_unified);
+}
+
+// tests/enforce/augurd_proactive_test.cpp's tuning, within the demo's bounds.
+std::string daemon_config(const std::string& dir, const std::string& pattern) {
+  char bounds[128];
+  std::snprintf(bounds, sizeof(bounds),
+                "  cpu: {min: %.2f, max: %.2f, max_step_fraction: 0.5, cooldown: 1s}\n", kMinCores,
+                kMaxCores);
+  return "daemon:\n  runtime_dir: " + dir + "/run\n  state_dir: " + dir +
+         "/state\n  mode: enforce\n"
+         "log:\n  target: stderr\n"
+         "discovery:\n  interval: 1s\n  libvirt:\n    enabled: false\n"
+         "  cgroups:\n    enabled: true\n    patterns: [\"" +
+         pattern +
+         "\"]\n"
+         "sampling:\n  interval: 200ms\n"
+         "fingerprint:\n  window_ticks: 8\n  ring_capacity: 60\n"
+         "drift:\n  min_baseline_windows: 15\n  end_hold_ticks: 10\n"
+         "predict:\n  k: 3\n  min_neighbours: " +
+         std::to_string(kLearningRounds) +
+         "\n  horizon: 10s\n"
+         "plan:\n" +
+         bounds +
+         "  scale_down_window: 4s\n  verify_settle: 4s\n  breaker_flips_per_hour: 1000\n"
+         "control:\n  group: root\nmetrics:\n  enabled: false\n";
+}
+
+// augurd with stdout and stderr on `log_fd`.
+pid_t spawn_augurd(const std::string& dir, int log_fd) {
+  const std::string config = dir + "/augur.yaml";
+  std::fflush(stdout);
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Its own process group: Ctrl-C reaches the demo, which stops the daemon in order.
+  ::setpgid(0, 0);
+  ::dup2(log_fd, 1);
+  ::dup2(log_fd, 2);
+  const char* argv[] = {"augurd", "--config", config.c_str(), nullptr};
+  ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+  ::_exit(127);
+}
+
+void stop_daemon(pid_t& pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      pid = -1;
+      return;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  stop_child(pid);
+}
+
+// Waits up to `ms`; true when a stop signal arrived.
+bool wait_signal(int ms) {
+  pollfd p{g_signal_pipe[0], POLLIN, 0};
+  return ::poll(&p, 1, ms) > 0;
+}
+
+// One of Augur's applied CPU changes, as its log line states it.
+struct Change {
+  double at_s = 0;  // seconds into the round (when the demo read the line)
+  double from = 0;
+  double to = 0;
+  std::string reason;  // "prediction", "reactive", "scale-down", "undo", "bounds"
+};
+
+// A round is one phase: from its start to the next one's (the last: to the run's end).
+// Index 0 of the demo's list is the warm-up before the first phase.
+struct Round {
+  int number = 0;  // 1-based; 0: the warm-up
+  double t0 = 0;
+  std::array<CpuStat, 3> at_start{};
+  std::array<double, 3> throttled_s{};
+  std::array<int, 3> changes{};
+  std::array<double, 3> first_throttled_s{-1, -1, -1};  // seconds into the round; -1: never
+  double augur_quota0 = 0;
+  std::optional<Change> augur_first_raise;
+  std::string prediction;  // Augur's prediction (or why none) at this round's episode start
+  bool episode_started = false;
+};
+
+// "2025-01-01T00:00:00.000 info applied: ... INSTANCE=x REASON=y" -> level and message (the
+// structured KEY=value fields cut off).
+bool split_log_line(const std::string& line, std::string& level, std::string& message) {
+  const auto a = line.find(' ');
+  if (a == std::string::npos) return false;
+  const auto b = line.find(' ', a + 1);
+  if (b == std::string::npos) return false;
+  level = line.substr(a + 1, b - a - 1);
+  message = line.substr(b + 1);
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message[i] != ' ') continue;
+    std::size_t j = i + 1;
+    while (j < message.size() &&
+           (std::isupper(static_cast<unsigned char>(message[j])) != 0 || message[j] == '_')) {
+      ++j;
+    }
+    if (j > i + 1 && j < message.size() && message[j] == '=') {
+      message.resize(i);
+      break;
+    }
+  }
+  return true;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+}
+
+// "applied: web cpu 0.2 -> 0.3 (prediction, clamped by max-step)"
+std::optional<Change> parse_applied(const std::string& message, const std::string& instance) {
+  const std::string head = "applied: " + instance + " cpu ";
+  if (message.rfind(head, 0) != 0) return std::nullopt;
+  Change c;
+  char reason[64] = {};
+  if (std::sscanf(message.c_str() + head.size(), "%lf -> %lf (%63[^,)]", &c.from, &c.to, reason) !=
+      3) {
+    return std::nullopt;
+  }
+  c.reason = reason;
+  return c;
+}
+
+// Follows augurd's log file.
+class LogTail {
+ public:
+  explicit LogTail(std::string path) : path_(std::move(path)) {}
+  LogTail(const LogTail&) = delete;
+  LogTail& operator=(const LogTail&) = delete;
+  ~LogTail() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // Complete lines appended since the last call.
+  std::vector<std::string> read_lines() {
+    std::vector<std::string> out;
+    if (fd_ < 0) fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return out;
+    char buf[8192];
+    for (;;) {
+      const ssize_t n = ::read(fd_, buf, sizeof(buf));
+      if (n <= 0) break;
+      partial_.append(buf, static_cast<std::size_t>(n));
+    }
+    std::size_t begin = 0;
+    for (auto nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n', begin)) {
+      out.push_back(partial_.substr(begin, nl - begin));
+      begin = nl + 1;
+    }
+    partial_.erase(0, begin);
+    return out;
+  }
+  // The last `n` lines of the whole file (for an early exit of the daemon).
+  [[nodiscard]] std::string tail(std::size_t n) const {
+    std::istringstream in(read_file(path_));
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::string out;
+    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) {
+      out += "  " + lines[i] + "\n";
+    }
+    return out;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string partial_;
+};
+
+struct Demo {
+  Schedule schedule;
+  int rounds = kDefaultRounds;
+  Hierarchies where;
+  std::string dir;       // temp dir: augurd's config, store and runtime files (and log)
+  std::string log_path;  // augurd's stdout and stderr
+  Clock::time_point start;
+  std::vector<Group> groups;  // augur, static, reactive (index_of(policy)), then batch
+  pid_t daemon = -1;
+  std::vector<Round> history;  // the warm-up, then each round begun so far
+  HostCpu host;
+  double host_use_sum = 0;
+  double host_use_max = 0;
+  int host_seconds = 0;
+  int host_busy_seconds = 0;
+  int batch_changes = 0;
+  int contention_findings = 0;
+  bool stopped = false;
+  bool failed = false;
+
+  Group& web(Policy p) { return groups[index_of(p)]; }
+  Group& batch() { return groups[3]; }
+
+  void open_round(int number, double t0) {
+    Round r;
+    r.number = number;
+    r.t0 = t0;
+    for (Policy p : kPolicies) r.at_start[index_of(p)] = web(p).stat;
+    r.augur_quota0 = cores(web(Policy::kAugur).quota_usec);
+    history.push_back(std::move(r));
+  }
+  void close_round() {
+    Round& r = history.back();
+    for (Policy p : kPolicies) {
+      const std::size_t i = index_of(p);
+      r.throttled_s[i] =
+          static_cast<double>(web(p).stat.throttled_ns - r.at_start[i].throttled_ns) / 1e9;
+    }
+  }
+
+  void on_log_line(const std::string& line, double t) {
+    std::string level;
+    std::string message;
+    if (!split_log_line(line, level, message)) return;
+    const Group& a = web(Policy::kAugur);
+    const bool about_ours = message.find(a.name) != std::string::npos ||
+                            message.find(groups[3].name) != std::string::npos;
+    const bool problem = level == "warning" || level == "error" || level == "critical";
+    if (!about_ours && !problem) return;
+    replace_all(message, a.name, "web");
+    replace_all(message, groups[3].name, "batch");
+    if (message.rfind("drift episode peak", 0) == 0) return;
+    Round& r = history.back();
+    if (auto c = parse_applied(message, "web")) {
+      c->at_s = t - r.t0;
+      ++r.changes[index_of(Policy::kAugur)];
+      ++web(Policy::kAugur).changes;
+      if (c->to > c->from && !r.augur_first_raise && r.number > 0) r.augur_first_raise = c;
+    } else if (parse_applied(message, "batch")) {
+      ++batch_changes;
+      ++batch().changes;
+    } else if (message.rfind("prediction for web", 0) == 0) {
+      // The increase is scaled by the host's headroom (1 - utilisation): say so.
+      const auto unadjusted = line.find(" UNADJUSTED_INCREASE=cpu=");
+      const auto headroom = line.find(" HEADROOM_FACTOR=\"cpu=");
+      if (unadjusted != std::string::npos && headroom != std::string::npos) {
+        char buf[128];
+        std::snprintf(buf, sizeof(buf), "; before the host headroom factor %.2f: cpu=%.3f",
+                      std::atof(line.c_str() + headroom + 22),
+                      std::atof(line.c_str() + unadjusted + 25));
+        message += buf;
+      }
+      if (r.prediction.empty()) r.prediction = message;
+    } else if (message.rfind("no prediction for web", 0) == 0) {
+      if (r.prediction.empty()) r.prediction = message;
+    } else if (message.rfind("drift episode started: web ", 0) == 0) {
+      r.episode_started = true;
+    } else if (message.rfind("contention, not demand", 0) == 0) {
+      ++contention_findings;
+    }
+    std::printf("%6.1fs    Augur: %s\n", t, message.c_str());
+  }
+
+  // Once a second: the live line, then the reactive controller's decision.
+  void each_second(double t, long hz) {
+    const int round = static_cast<int>(history.size()) - 1;
+    char head[96];
+    if (round == 0) {
+      std::snprintf(head, sizeof(head), "%5.0fs warm-up      ", t);
+    } else {
+      std::snprintf(head, sizeof(head), "%5.0fs round %d +%4.1fs", t, round, t - history.back().t0);
+    }
+    std::string line = head;
+    char buf[96];
+    const double host_use = host.utilisation();
+    host_use_sum += host_use;
+    host_use_max = std::max(host_use_max, host_use);
+    ++host_seconds;
+    host_busy_seconds += host_use > 0.9 ? 1 : 0;
+    std::snprintf(buf, sizeof(buf), " host %3.0f%% | web demand %.2f |", host_use * 100,
+                  schedule.demand_cores(t));
+    line += buf;
+    Group* reactive = nullptr;
+    double reactive_use = 0;
+    double reactive_share = 0;
+    for (Group& g : groups) {
+      const long ticks = g.cpu_ticks();
+      const double use = static_cast<double>(ticks - g.ticks) / static_cast<double>(hz);
+      const long periods = g.stat.periods - g.second.periods;
+      const double share =
+          periods > 0 ? static_cast<double>(g.stat.throttled_periods - g.second.throttled_periods) /
+                            static_cast<double>(periods)
+                      : 0.0;
+      std::snprintf(buf, sizeof(buf), " %s %.2f/%.2f %3.0f%% |", g.label.c_str(), use,
+                    cores(g.quota_usec), share * 100);
+      line += buf;
+      if (g.policy == Policy::kReactive) {
+        reactive = &g;
+        reactive_use = use;
+        reactive_share = share;
+      }
+      g.ticks = ticks;
+      g.second = g.stat;
+    }
+    line.pop_back();
+    std::printf("%s\n", line.c_str());
+    if (reactive != nullptr) react(*reactive, reactive_use, reactive_share, t);
+  }
+
+  void react(Group& g, double use, double share, double t) {
+    const double q = cores(g.quota_usec);
+    double next = q;
+    if (share > kReactiveThrottledShare) {
+      g.low_seconds = 0;
+      next = std::min(kMaxCores, q * (1 + kReactiveUpFraction));
+    } else {
+      g.low_seconds = use < kReactiveLowUse * q ? g.low_seconds + 1 : 0;
+      if (g.low_seconds >= kReactiveLowSeconds)
+        next = std::max(kMinCores, q * (1 - kReactiveDownFraction));
+    }
+    const long usec = quota_usec_for(next);
+    if (usec == g.quota_usec) return;
+    if (!write_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(usec))) return;
+    std::printf("%6.1fs reactive: cpu %.2f -> %.2f (%s)\n", t, q, cores(usec),
+                usec > g.quota_usec ? "throttled" : "low use");
+    g.quota_usec = usec;
+    ++g.changes;
+    ++history.back().changes[index_of(Policy::kReactive)];
+  }
+
+  void read_groups() {
+    for (Group& g : groups) {
+      const long q = g.read_quota();
+      if (q > 0) g.quota_usec = q;
+      g.stat = g.read_stat();
+    }
+  }
+  // The first throttling of each web copy in this round.
+  void note_throttling(double t) {
+    Round& r = history.back();
+    for (Policy p : kPolicies) {
+      const std::size_t i = index_of(p);
+      if (r.first_throttled_s[i] < 0 && web(p).stat.throttled_ns > r.at_start[i].throttled_ns) {
+        r.first_throttled_s[i] = t - r.t0;
+      }
+    }
+  }
+
+  // False (and says why) when a workload has exited: the figures would mean nothing.
+  bool workloads_alive() {
+    for (Group& g : groups) {
+      int status = 0;
+      if (g.pid > 0 && ::waitpid(g.pid, &status, WNOHANG) == g.pid) {
+        std::printf("the %s workload exited (%s %d)\n", g.label.c_str(),
+                    WIFEXITED(status) ? "status" : "signal",
+                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+        g.pid = -1;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool daemon_alive() {
+    int status = 0;
+    if (daemon <= 0) return false;
+    if (::waitpid(daemon, &status, WNOHANG) != daemon) return true;
+    daemon = -1;
+    std::printf("augurd exited early (%s %d); the end of its log:\n%s",
+                WIFEXITED(status) ? "status" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+                LogTail(log_path).tail(20).c_str());
+    return false;
+  }
+
+  void run() {
+    LogTail tail(log_path);
+    const long hz = ::sysconf(_SC_CLK_TCK);
+    const double run_s = schedule.run_s(rounds);
+    for (Group& g : groups) {
+      g.ticks = g.cpu_ticks();
+      g.stat = g.second = g.read_stat();
+    }
+    host.utilisation();
+    open_round(0, 0);
+    double next_second = 1;
+    auto next_poll = start + kPoll;
+    for (;;) {
+      const auto wait =
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - Clock::now());
+      if (wait_signal(static_cast<int>(std::max<long>(0, wait.count())))) {
+        stopped = true;
+        return;
+      }
+      next_poll += kPoll;
+      const double t = since(start);
+      read_groups();
+      const int begun = static_cast<int>(history.size()) - 1;
+      if (begun < rounds && t >= schedule.phase_start(begun)) {
+        close_round();
+        open_round(begun + 1, schedule.phase_start(begun));
+        std::printf("------ round %d of %d: a phase starts (%s) ------\n", begun + 1, rounds,
+                    begun < kLearningRounds ? "Augur learns from it"
+                                            : "Augur has seen it before: it should act ahead");
+      }
+      if (t >= run_s) break;
+      note_throttling(t);
+      for (const std::string& line : tail.read_lines()) on_log_line(line, t);
+      if (t >= next_second) {
+        next_second += 1;
+        if (!daemon_alive() || !workloads_alive()) {
+          failed = true;
+          return;
+        }
+        each_second(t, hz);
+      }
+      std::fflush(stdout);
+    }
+    for (const std::string& line : tail.read_lines()) on_log_line(line, since(start));
+    close_round();
+  }
+
+  void summary() const {
+    std::printf("\n== per round: throttled time of each web copy; Augur's first raise ==\n");
+    std::printf(
+        "(a round is one phase; the demand crosses %.2f cores, the start quota, %.1f s "
+        "into it)\n",
+        kStartCores, schedule.crossing_s(kStartCores));
+    std::array<double, 3> total{};
+    std::array<double, 3> after{};
+    std::array<int, 3> changes{};
+    int ahead = 0;
+    int predicted_rounds = 0;
+    double lead_min = 1e9;
+    double lead_max = -1e9;
+    for (const Round& r : history) {
+      for (std::size_t i = 0; i < 3; ++i) {
+        total[i] += r.throttled_s[i];
+        changes[i] += r.changes[i];
+        if (r.number > kLearningRounds) after[i] += r.throttled_s[i];
+      }
+      if (r.number == 0) {
+        std::printf("warm-up: throttled augur %.2f s, static %.2f s, reactive %.2f s\n",
+                    r.throttled_s[0], r.throttled_s[1], r.throttled_s[2]);
+        continue;
+      }
+      char none[64];
+      std::snprintf(none, sizeof(none), "none (quota %.2f at the start)", r.augur_quota0);
+      std::string raise = none;
+      std::string lead;
+      bool is_ahead = false;
+      if (r.augur_first_raise) {
+        const Change& c = *r.augur_first_raise;
+        char buf[96];
+        std::snprintf(buf, sizeof(buf), "+%.1f s (%s %.2f -> %.2f)", c.at_s, c.reason.c_str(),
+                      c.from, c.to);
+        raise = buf;
+        const double throttled = r.first_throttled_s[0];
+        is_ahead = c.reason == "prediction" && (throttled < 0 || c.at_s < throttled);
+        // Lead: how long before the demand would have exceeded the quota the raise replaced.
+        const double cross = schedule.crossing_s(c.from);
+        if (cross >= 0) {
+          std::snprintf(buf, sizeof(buf), ", lead %.1f s", cross - c.at_s);
+          lead = buf;
+          if (is_ahead && r.number > kLearningRounds) {
+            lead_min = std::min(lead_min, cross - c.at_s);
+            lead_max = std::max(lead_max, cross - c.at_s);
+          }
+        }
+      }
+      char throttled[32] = "never";
+      if (r.first_throttled_s[0] >= 0) {
+        std::snprintf(throttled, sizeof(throttled), "+%.1f s", r.first_throttled_s[0]);
+      }
+      std::string verdict;
+      if (is_ahead) {
+        verdict = "ahead";
+      } else if (!r.augur_first_raise) {
+        verdict = "not ahead: no raise";
+      } else if (r.augur_first_raise->reason != "prediction") {
+        verdict = "not ahead: first raise " + r.augur_first_raise->reason;
+      } else {
+        verdict = "not ahead: raised after throttling began";
+      }
+      if (r.number <= kLearningRounds) {
+        verdict += " (learning round, not counted)";
+      } else {
+        ++predicted_rounds;
+        ahead += is_ahead ? 1 : 0;
+      }
+      std::printf(
+          "round %d: throttled augur %.2f s, static %.2f s, reactive %.2f s; quota changes augur "
+          "%d, reactive %d\n"
+          "         Augur: first raise %s, first throttled %s%s: %s\n",
+          r.number, r.throttled_s[0], r.throttled_s[1], r.throttled_s[2], r.changes[0],
+          r.changes[2], raise.c_str(), throttled, lead.c_str(), verdict.c_str());
+      if (!r.prediction.empty()) std::printf("         %s\n", r.prediction.c_str());
+      if (!r.episode_started) {
+        std::printf(
+            "         no drift episode started in this round (the last one was still open)\n");
+      }
+    }
+    if (predicted_rounds > 0) {
+      const std::string counted =
+          rounds > kLearningRounds + 1
+              ? "rounds " + std::to_string(kLearningRounds + 1) + "-" + std::to_string(rounds)
+              : "round " + std::to_string(rounds);
+      std::printf(
+          "after learning (%s): throttled augur %.2f s, static %.2f s, reactive %.2f s; Augur "
+          "ahead in %d of %d rounds",
+          counted.c_str(), after[0], after[1], after[2], ahead, predicted_rounds);
+      if (ahead > 0 && std::lround(lead_min * 10) == std::lround(lead_max * 10)) {
+        std::printf(", lead %.1f s", lead_min);
+      } else if (ahead > 0) {
+        std::printf(", lead %.1f to %.1f s", lead_min, lead_max);
+      }
+      std::printf("\n");
+    }
+    std::printf(
+        "quota changes to the web copies: augur %d, static %d, reactive %d; Augur's changes to "
+        "the batch job: %d;\nAugur's contention findings (copies starving each other): %d\n",
+        changes[0], changes[1], changes[2], batch_changes, contention_findings);
+    std::printf(
+        "host CPU use (all CPUs, this demo included): mean %.0f%%, max %.0f%%, over 90%% for %d "
+        "s%s\n",
+        host_seconds > 0 ? 100 * host_use_sum / host_seconds : 0.0, 100 * host_use_max,
+        host_busy_seconds,
+        host_busy_seconds > 10 ? " (Augur scales a predicted increase by the host's headroom: on "
+                                 "a saturated host it does not grow ahead of demand)"
+                               : "");
+    std::printf("total throttled: augur %.2f s, static %.2f s, reactive %.2f s\n", total[0],
+                total[1], total[2]);
+  }
+
+  void cleanup() {
+    stop_daemon(daemon);
+    for (Group& g : groups) remove_group(g);
+    if (!dir.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+};
+
+// --demo [--demo-rounds N] [--demo-log FILE]
+bool parse_args(int argc, char** argv, int& rounds, std::string& log_path) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--demo") == 0) continue;
+    if (std::strcmp(argv[i], "--demo-rounds") == 0 && i + 1 < argc) {
+      char* end = nullptr;
+      const long n = std::strtol(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || n < 1 || n > kMaxRounds) return false;
+      rounds = static_cast<int>(n);
+      continue;
+    }
+    if (std::strcmp(argv[i], "--demo-log") == 0 && i + 1 < argc && argv[i + 1][0] != '\0') {
+      log_path = argv[++i];
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool wants_demo(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--demo") == 0) return true;
+  }
+  return false;
+}
+
+int run_demo(int argc, char** argv) {
+  Demo demo;
+  std::string kept_log;
+  if (!parse_args(argc, argv, demo.rounds, kept_log)) {
+    std::fprintf(stderr,
+                 "usage: augurd --demo [--demo-rounds N] [--demo-log FILE]\n"
+                 "  N: rounds (phases), 1..%d, default %d; FILE: keep augurd's whole log there\n",
+                 kMaxRounds, kDefaultRounds);
+    return 64;
+  }
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "augurd --demo: must run as root (it creates cgroups)\n");
+    return 2;
+  }
+  std::string why;
+  const std::optional<Hierarchies> where = find_hierarchies(why);
+  if (!where) {
+    std::fprintf(stderr, "augurd --demo: %s\n", why.c_str());
+    return 2;
+  }
+  demo.where = *where;
+  if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return 1;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGHUP, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a closed stdout must not skip the clean-up
+
+  demo.dir = "/tmp/augur-demo-XXXXXX";
+  if (::mkdtemp(demo.dir.data()) == nullptr) {
+    std::fprintf(stderr, "augurd --demo: cannot create a temporary directory: %s\n",
+                 std::strerror(errno));
+    return 1;
+  }
+  demo.log_path = kept_log.empty() ? demo.dir + "/augurd.log" : kept_log;
+  const std::string tag = std::to_string(::getpid());
+  const Workload web{&demo.schedule, 0};
+  const Workload steady{nullptr, kBatchCores};
+  auto add = [&](const std::string& label, Policy policy, const std::string& under,
+                 const Workload& w) {
+    Group g;
+    g.label = label;
+    g.policy = policy;
+    g.workload = w;
+    g.name = "augur-demo-" + under + "-" + tag;
+    g.cpu_dir = demo.where.cpu + "/" + g.name;
+    if (!demo.where.unified.empty()) g.unified_dir = demo.where.unified + "/" + g.name;
+    demo.groups.push_back(std::move(g));
+  };
+  add("augur", Policy::kAugur, "augur-web", web);
+  add("static", Policy::kStatic, "static-web", web);
+  add("reactive", Policy::kReactive, "reactive-web", web);
+  add("batch", Policy::kAugur, "augur-batch", steady);
+
+  const Schedule& s = demo.schedule;
+  std::printf(
+      "augurd --demo: three copies of a phased web workload run side by side, each in its own "
+      "cgroup\n(cpu: %s%s), all from a %.2f-core quota on the same schedule:\n"
+      "  augur     under the real augurd in enforce mode (bounds %.2f..%.2f cores)\n"
+      "  static    the quota stays at %.2f cores\n"
+      "  reactive  +%.0f%% when over %.0f%% of the last second's periods were throttled; "
+      "-%.0f%% a second\n            once use has stayed below half the quota for %d s; "
+      "%.2f..%.2f cores\n"
+      "  batch     a steady %.2f cores beside Augur's copy, also under Augur\n"
+      "web: %.2f cores for a %.0f s warm-up, then a phase every %.0f s: page faults; %.0f s "
+      "later CPU ramps\nto %.2f cores over %.0f s, holds %.0f s, falls back. %d rounds, %.0f s. "
+      "Augur predicts once it\nholds %d labelled drift episodes (past phases): rounds 1-%d are "
+      "for learning; from round %d it should\nraise the quota ahead of demand.\n",
+      demo.where.cpu.c_str(),
+      demo.where.unified.empty() ? "" : (", cgroup2: " + demo.where.unified).c_str(), kStartCores,
+      kMinCores, kMaxCores, kStartCores, kReactiveUpFraction * 100, kReactiveThrottledShare * 100,
+      kReactiveDownFraction * 100, kReactiveLowSeconds, kMinCores, kMaxCores, kBatchCores,
+      s.low_cores, s.warmup_s, s.period_s, s.lag_s, s.high_cores, s.ramp_s, s.hold_s, demo.rounds,
+      s.run_s(demo.rounds), kLearningRounds, kLearningRounds, kLearningRounds + 1);
+
+  demo.start = Clock::now();
+  bool started = true;
+  for (Group& g : demo.groups) {
+    if (!start_group(g, demo.start)) {
+      std::printf("cannot set up cgroup %s: %s\n", g.cpu_dir.c_str(), std::strerror(errno));
+      started = false;
+      break;
+    }
+  }
+  if (started) {
+    write_file(demo.dir + "/augur.yaml", daemon_config(demo.dir, "augur-demo-augur-*-" + tag));
+    const int log_fd =
+        ::open(demo.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+      std::printf("cannot open %s: %s\n", demo.log_path.c_str(), std::strerror(errno));
+      started = false;
+    } else {
+      demo.daemon = spawn_augurd(demo.dir, log_fd);
+      ::close(log_fd);
+      started = demo.daemon > 0;
+    }
+  }
+  if (started) {
+    std::printf("augurd pid %d; workload pids", static_cast<int>(demo.daemon));
+    for (const Group& g : demo.groups)
+      std::printf(" %s %d", g.label.c_str(), static_cast<int>(g.pid));
+    std::printf(
+        "\nevery second: host CPU use (all CPUs), the web demand on its schedule, and per copy the "
+        "cores\nused / the quota and the share of throttled periods; Augur's decisions as its log "
+        "records them\n");
+    std::fflush(stdout);
+    demo.run();
+  }
+  demo.cleanup();
+  if (!started || demo.failed) return 1;
+  if (demo.stopped) {
+    std::printf("stopped: workloads and augurd ended, cgroups removed\n");
+    return 130;
+  }
+  demo.summary();
+  if (!kept_log.empty()) std::printf("augurd's whole log: %s\n", kept_log.c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace augur::demo
