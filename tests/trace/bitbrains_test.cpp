@@ -63,6 +63,22 @@ TEST(Bitbrains, CountsDuplicatesAndMalformedRowsPerReason) {
   EXPECT_NE(r.examples[0].find("7.csv:"), std::string::npos);
 }
 
+TEST(Bitbrains, TimestampBeyondInt64IsABadRowNotUndefinedBehaviour) {
+  // Found by fuzz_trace under UBSan: a double timestamp cast to int64 out of range.
+  const std::string text =
+      "Timestamp [ms];\tCPU cores;\tCPU capacity provisioned [MHZ];\tCPU usage [MHZ];\t"
+      "CPU usage [%];\tMemory capacity provisioned [KB];\tMemory usage [KB];\t"
+      "Disk read throughput [KB/s];\tDisk write throughput [KB/s];\t"
+      "Network received throughput [KB/s];\tNetwork transmitted throughput [KB/s]\n"
+      "1.37263E109;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n"
+      "-9.3E18;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n"
+      "1372629804;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n";
+  auto t = parse_bitbrains(text, "vm", "huge.csv");
+  ASSERT_TRUE(t.has_value()) << t.error().message();
+  EXPECT_EQ(t->report.rows_used, 1u);
+  EXPECT_EQ(t->report.dropped_rows.at("bad timestamp"), 2u);
+}
+
 TEST(Bitbrains, FolderLoadSkipsEmptyAndForeignFilesWithReasons) {
   auto t = load_trace(test::fixture("bitbrains"), TraceFormat::kBitbrains);
   ASSERT_TRUE(t.has_value()) << t.error().message();
