@@ -38,7 +38,10 @@
 #include <thread>
 #include <vector>
 
+#include "augur/actuate/kernel_file.h"
+#include "augur/demo/phased_workload.h"
 #include "augur/host/cgroup_layout.h"
+#include "augur/host/open_file.h"
 
 namespace augur::demo {
 namespace {
@@ -76,22 +79,13 @@ void on_signal(int) {
 }
 
 double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  return seconds_since(start);
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  return ok;
-}
-
+// A kernel or log file's content; empty when it cannot be read (a cgroup or process gone),
+// which every caller treats as "no reading".
 std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return host::read_file(path).value_or("");
 }
 
 double cores(long quota_usec) {
@@ -114,83 +108,17 @@ long quota_usec_for(double c) {
 //   period_s: after the load, the episode must end (10 ticks below the threshold) and the
 //     quota come back down before the next phase; 10 s of quiet leave room for both.
 // Six rounds take 38 + 5 x 18 + 10 = 138 s.
-struct Schedule {
-  double warmup_s = 38;
-  double period_s = 18;
-  double lag_s = 3;
-  double ramp_s = 2;
-  double hold_s = 3;
-  double low_cores = 0.05;
-  double high_cores = 0.45;
-
-  [[nodiscard]] double phase_start(int round) const { return warmup_s + round * period_s; }
-  // The last round ends 2 s after its load does.
-  [[nodiscard]] double run_s(int rounds) const {
-    return phase_start(rounds - 1) + lag_s + ramp_s + hold_s + 2;
-  }
-  [[nodiscard]] double into_phase(double t) const {
-    if (t < warmup_s) return -1;
-    return std::fmod(t - warmup_s, period_s);
-  }
-  [[nodiscard]] bool loading(double t) const {
-    const double k = into_phase(t);
-    return k >= 0 && k < lag_s + ramp_s + hold_s;
-  }
-  [[nodiscard]] double demand_cores(double t) const {
-    const double p = into_phase(t);
-    const double k = p - lag_s;
-    if (p < 0 || k < 0 || k >= ramp_s + hold_s) return low_cores;
-    if (k < ramp_s) return low_cores + (high_cores - low_cores) * k / ramp_s;
-    return high_cores;
-  }
-  // Seconds into a phase at which the demand first exceeds `c` cores; negative if never.
-  [[nodiscard]] double crossing_s(double c) const {
-    if (c >= high_cores) return -1;
-    if (c <= low_cores) return lag_s;
-    return lag_s + ramp_s * (c - low_cores) / (high_cores - low_cores);
-  }
-};
-
-// A workload: the web schedule, or a steady demand.
-struct Workload {
-  const Schedule* phased = nullptr;  // nullptr: steady
-  double steady_cores = 0;
-
-  [[nodiscard]] bool loading(double t) const { return phased != nullptr && phased->loading(t); }
-  [[nodiscard]] double demand_cores(double t) const {
-    return phased != nullptr ? phased->demand_cores(t) : steady_cores;
-  }
-};
-
-// Page faults while loading: map, touch and unmap 1 MiB every 10 ms; the CPU demand in 10 ms
-// slices: busy for demand x 10 ms, then sleep to the slice's end.
-[[noreturn]] void run_workload(const Workload& w, Clock::time_point start) {
-  std::thread([&w, start] {
-    constexpr std::size_t kBytes = 1 << 20;
-    const long page = ::sysconf(_SC_PAGESIZE);
-    for (;;) {
-      if (w.loading(since(start))) {
-        void* p =
-            ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED) {
-          auto* bytes = static_cast<volatile char*>(p);
-          for (std::size_t i = 0; i < kBytes; i += static_cast<std::size_t>(page)) bytes[i] = 1;
-          ::munmap(p, kBytes);
-        }
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-  }).detach();
-  auto slice_end = Clock::now();
-  for (;;) {
-    const double d = std::min(1.0, w.demand_cores(since(start)));
-    const auto slice_start = slice_end;
-    slice_end += 10ms;
-    const auto busy_until = slice_start + std::chrono::microseconds(static_cast<long>(d * 10000));
-    while (Clock::now() < busy_until) {
-    }
-    std::this_thread::sleep_until(slice_end);
-  }
+// The demo's schedule (PhaseSchedule's defaults are the proactive test's).
+PhaseSchedule demo_schedule() {
+  PhaseSchedule s;
+  s.warmup_s = 38;
+  s.period_s = 18;
+  s.lag_s = 3;
+  s.ramp_s = 2;
+  s.hold_s = 3;
+  s.low_cores = 0.05;
+  s.high_cores = 0.45;
+  return s;
 }
 
 // Where the demo makes its cgroups: the v1 cpu hierarchy (the quota), and the cgroup2 mount
@@ -331,28 +259,37 @@ bool make_dir(const std::string& dir, bool& made) {
   return false;
 }
 
-bool start_group(Group& g, Clock::time_point start) {
-  if (!make_dir(g.cpu_dir, g.made_cpu)) return false;
-  if (!g.unified_dir.empty() && !make_dir(g.unified_dir, g.made_unified)) return false;
-  if (!write_file(g.cpu_dir + "/cpu.cfs_period_us", std::to_string(kPeriodUsec)) ||
-      !write_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(g.quota_usec))) {
-    return false;
+Status start_group(Group& g, Clock::time_point start) {
+  if (!make_dir(g.cpu_dir, g.made_cpu)) return errno_error("cannot create the cgroup", g.cpu_dir);
+  if (!g.unified_dir.empty() && !make_dir(g.unified_dir, g.made_unified)) {
+    return errno_error("cannot create the cgroup", g.unified_dir);
+  }
+  if (auto s =
+          actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_period_us", std::to_string(kPeriodUsec));
+      !s) {
+    return s;
+  }
+  if (auto s =
+          actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(g.quota_usec));
+      !s) {
+    return s;
   }
   std::fflush(stdout);
   g.pid = ::fork();
-  if (g.pid < 0) return false;
+  if (g.pid < 0) return errno_error("cannot start the workload", g.cpu_dir);
   if (g.pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::signal(SIGINT, SIG_IGN);  // the demo stops its children itself
     ::signal(SIGHUP, SIG_IGN);
     const std::string self = std::to_string(::getpid());
-    if (!write_file(g.cpu_dir + "/cgroup.procs", self) ||
-        (!g.unified_dir.empty() && !write_file(g.unified_dir + "/cgroup.procs", self))) {
+    if (!actuate::write_kernel_file(g.cpu_dir + "/cgroup.procs", self) ||
+        (!g.unified_dir.empty() &&
+         !actuate::write_kernel_file(g.unified_dir + "/cgroup.procs", self))) {
       ::_exit(1);
     }
     run_workload(g.workload, start);
   }
-  return true;
+  return {};
 }
 
 void stop_child(pid_t& pid) {
@@ -550,7 +487,7 @@ class LogTail {
 };
 
 struct Demo {
-  Schedule schedule;
+  PhaseSchedule schedule = demo_schedule();
   int rounds = kDefaultRounds;
   Hierarchies where;
   std::string dir;       // temp dir: augurd's config, store and runtime files (and log)
@@ -691,7 +628,11 @@ struct Demo {
     }
     const long usec = quota_usec_for(next);
     if (usec == g.quota_usec) return;
-    if (!write_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(usec))) return;
+    if (auto s = actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(usec));
+        !s) {
+      std::printf("%6.1fs reactive: cannot set the quota: %s\n", t, s.error().message().c_str());
+      return;
+    }
     std::printf("%6.1fs reactive: cpu %.2f -> %.2f (%s)\n", t, q, cores(usec),
                 usec > g.quota_usec ? "throttled" : "low use");
     g.quota_usec = usec;
@@ -997,7 +938,7 @@ int run_demo(int argc, char** argv) {
   add("reactive", Policy::kReactive, "reactive-web", web);
   add("batch", Policy::kAugur, "augur-batch", steady);
 
-  const Schedule& s = demo.schedule;
+  const PhaseSchedule& s = demo.schedule;
   std::printf(
       "augurd --demo: three copies of a phased web workload run side by side, each in its own "
       "cgroup\n(cpu: %s%s), all from a %.2f-core quota on the same schedule:\n"
@@ -1021,14 +962,23 @@ int run_demo(int argc, char** argv) {
   demo.start = Clock::now();
   bool started = true;
   for (Group& g : demo.groups) {
-    if (!start_group(g, demo.start)) {
-      std::printf("cannot set up cgroup %s: %s\n", g.cpu_dir.c_str(), std::strerror(errno));
+    if (auto set_up = start_group(g, demo.start); !set_up) {
+      std::printf("cannot set up cgroup %s: %s\n", g.cpu_dir.c_str(),
+                  set_up.error().message().c_str());
       started = false;
       break;
     }
   }
   if (started) {
-    write_file(demo.dir + "/augur.yaml", daemon_config(demo.dir, "augur-demo-augur-*-" + tag));
+    std::ofstream yaml(demo.dir + "/augur.yaml");
+    yaml << daemon_config(demo.dir, "augur-demo-augur-*-" + tag);
+    yaml.close();
+    if (!yaml) {
+      std::printf("cannot write %s/augur.yaml\n", demo.dir.c_str());
+      started = false;
+    }
+  }
+  if (started) {
     const int log_fd =
         ::open(demo.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log_fd < 0) {

@@ -6,8 +6,6 @@
 // before the demand reaches the quota in force (a positive lead time), with a decision
 // record that names its neighbours.
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../daemon/phased_cgroup.h"
 #include "../daemon/test_process.h"
 
 namespace augur::testing {
@@ -27,127 +26,15 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kCpu = "/sys/fs/cgroup/cpu";
-const std::string kUnified = "/sys/fs/cgroup/unified";
+const std::string& kCpu = kCgroupV1Cpu;
+const std::string& kUnified = kCgroupUnified;
 
-// The phase schedule, in seconds since the workload started.
-struct Schedule {
-  double warmup_s = 36;  // quiet: the baseline learns the workload's normal
-  double period_s = 24;
-  double lag_s = 3;  // loading -> CPU ramp
-  double ramp_s = 4;
-  double hold_s = 5;
-  double low_cores = 0.15;
-  double high_cores = 0.85;
-
-  [[nodiscard]] double phase_start(int round) const { return warmup_s + round * period_s; }
-  // Seconds into the current phase, or a negative value before the first one.
-  [[nodiscard]] double into_phase(double t) const {
-    if (t < warmup_s) return -1;
-    const double k = std::fmod(t - warmup_s, period_s);
-    return k;
-  }
-  [[nodiscard]] bool loading(double t) const {
-    const double k = into_phase(t);
-    return k >= 0 && k < lag_s + ramp_s + hold_s;
-  }
-  [[nodiscard]] double demand_cores(double t) const {
-    const double k = into_phase(t) - lag_s;
-    if (into_phase(t) < 0 || k < 0 || k >= ramp_s + hold_s) return low_cores;
-    if (k < ramp_s) return low_cores + (high_cores - low_cores) * k / ramp_s;
-    return high_cores;
-  }
-  // Seconds into a phase at which the demand first exceeds `cores`.
-  [[nodiscard]] double crossing_s(double cores) const {
-    if (cores <= low_cores) return lag_s;
-    return lag_s + ramp_s * (cores - low_cores) / (high_cores - low_cores);
-  }
-};
+// The phase schedule (PhaseSchedule's defaults), in seconds since the workload started.
+using Schedule = demo::PhaseSchedule;
 
 double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  return demo::seconds_since(start);
 }
-
-// Page faults while loading: map, touch and unmap 1 MiB every 10 ms (about 25 000 faults/s
-// for a few percent of a CPU); otherwise sleep.
-[[noreturn]] void loader(const Schedule& s, Clock::time_point start) {
-  constexpr std::size_t kBytes = 1 << 20;
-  const long page = ::sysconf(_SC_PAGESIZE);
-  for (;;) {
-    if (s.loading(since(start))) {
-      void* p = ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (p != MAP_FAILED) {
-        auto* bytes = static_cast<volatile char*>(p);
-        for (std::size_t i = 0; i < kBytes; i += static_cast<std::size_t>(page)) bytes[i] = 1;
-        ::munmap(p, kBytes);
-      }
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
-// The CPU demand in 10 ms slices: busy for demand x 10 ms, then sleep to the slice's end.
-[[noreturn]] void burner(const Schedule& s, Clock::time_point start) {
-  auto slice_end = Clock::now();
-  for (;;) {
-    const double d = std::min(1.0, s.demand_cores(since(start)));
-    const auto slice_start = slice_end;
-    slice_end += 10ms;
-    const auto busy_until = slice_start + std::chrono::microseconds(static_cast<long>(d * 10000));
-    while (Clock::now() < busy_until) {
-    }
-    std::this_thread::sleep_until(slice_end);
-  }
-}
-
-class PhasedCgroup {
- public:
-  PhasedCgroup(std::string name, const Schedule& schedule, Clock::time_point start, long quota_usec)
-      : name_(std::move(name)), cpu_(kCpu + "/" + name_), unified_(kUnified + "/" + name_) {
-    ::mkdir(cpu_.c_str(), 0755);
-    ::mkdir(unified_.c_str(), 0755);
-    write_file(cpu_ + "/cpu.cfs_period_us", "100000");
-    write_file(cpu_ + "/cpu.cfs_quota_us", std::to_string(quota_usec));
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      const std::string self = std::to_string(::getpid());
-      write_file(cpu_ + "/cgroup.procs", self);
-      write_file(unified_ + "/cgroup.procs", self);
-      std::thread([&schedule, start] { loader(schedule, start); }).detach();
-      burner(schedule, start);
-    }
-  }
-  ~PhasedCgroup() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    for (int i = 0; i < 50 && ::rmdir(cpu_.c_str()) != 0 && errno == EBUSY; ++i) {
-      std::this_thread::sleep_for(20ms);
-    }
-    ::rmdir(unified_.c_str());
-  }
-  PhasedCgroup(const PhasedCgroup&) = delete;
-  PhasedCgroup& operator=(const PhasedCgroup&) = delete;
-
-  [[nodiscard]] const std::string& name() const { return name_; }
-  [[nodiscard]] long quota_usec() const {
-    const std::string text = read_file(cpu_ + "/cpu.cfs_quota_us");
-    return text.empty() ? -1 : std::stol(text);
-  }
-  [[nodiscard]] long throttled_ns() const {
-    const std::string text = read_file(cpu_ + "/cpu.stat");
-    const auto at = text.find("throttled_time ");
-    return at == std::string::npos ? -1 : std::stol(text.substr(at + 15));
-  }
-
- private:
-  std::string name_;
-  std::string cpu_;
-  std::string unified_;
-  pid_t pid_ = -1;
-};
 
 std::string config(const TempDir& dir, const std::string& cgroup) {
   return "daemon:\n  runtime_dir: " + dir.file("run") + "\n  state_dir: " + dir.file("state") +
