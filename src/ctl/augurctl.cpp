@@ -35,7 +35,8 @@ std::string unix_time(const json& ms) {
   std::tm tm{};
   localtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  // 0 leaves buf indeterminate (a year past 9999 would not fit).
+  if (std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm) == 0) return "-";
   return buf;
 }
 

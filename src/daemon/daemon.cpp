@@ -17,6 +17,7 @@
 #include "augur/daemon/pipeline.h"
 #include "augur/daemon/service_notifier.h"
 #include "augur/daemon/signal_watcher.h"
+#include "augur/host/file_permissions.h"
 #include "augur/log/log.h"
 #include "augur/metrics/augur_families.h"
 #include "augur/metrics/server.h"
@@ -70,6 +71,37 @@ Status make_directory(const std::string& path, mode_t mode) {
   return {};
 }
 
+// A config file others can write could steer a root daemon: refused before it is read.
+Status check_config_file(const std::string& path) {
+  // A missing file is reported by the loader, with the other config diagnostics.
+  return host::check_not_writable_by_others("config file", path, ::geteuid(),
+                                            host::IfMissing::kAllow);
+}
+
+// The configuration as a reload reads it: a file others can write is rejected like an
+// invalid one.
+config::CompileResult load_reloaded_config(const std::string& path) {
+  if (auto s = check_config_file(path); !s) {
+    return Unexpected{std::vector<config::Diagnostic>{{path, 0, 0, s.error().message()}}};
+  }
+  return config::load_config_file(path);
+}
+
+// The state directory and the SQLite store (what augurd has learned) follow the same rule.
+Status check_state_files(const config::Config& cfg) {
+  if (auto s =
+          host::check_not_writable_by_others("state directory", cfg.daemon.state_dir, ::geteuid());
+      !s) {
+    return s;
+  }
+  if (cfg.store.backend != "sqlite") return {};
+  const std::string store =
+      cfg.store.path.empty() ? cfg.daemon.state_dir + "/augur.db" : cfg.store.path;
+  // The first start creates it.
+  return host::check_not_writable_by_others("store file", store, ::geteuid(),
+                                            host::IfMissing::kAllow);
+}
+
 std::string status_line(const Pipeline& pipeline) {
   const PipelineCounters c = pipeline.counters();
   char buf[256];
@@ -79,7 +111,7 @@ std::string status_line(const Pipeline& pipeline) {
       static_cast<unsigned long long>(c.samples),
       std::chrono::duration<double, std::milli>(c.last_tick_duration).count(),
       static_cast<unsigned long long>(c.missed_ticks),
-      static_cast<unsigned long long>(c.sample_queue_drops + c.plan_queue_drops));
+      static_cast<unsigned long long>(c.sample_queue_drops) + c.plan_queue_drops);
   return buf;
 }
 
@@ -122,7 +154,7 @@ class DaemonControl final : public ControlApi {
   DaemonView* view() override { return &view_; }
   // Validates here so the caller hears about errors; the main thread reloads on SIGHUP.
   Status reload() override {
-    auto fresh = config::load_config_file(config_file_);
+    auto fresh = load_reloaded_config(config_file_);
     if (!fresh) {
       std::string text;
       for (const config::Diagnostic& d : fresh.error()) {
@@ -198,6 +230,12 @@ int run_augurd(int argc, const char* const* argv) {
     return kExitUsage;
   }
 
+  if (!cl.check_config) {
+    if (auto s = check_config_file(cl.config_path); !s) {
+      std::fprintf(stderr, "augurd: refusing to start: %s\n", s.error().message().c_str());
+      return kExitNoPerm;
+    }
+  }
   auto loaded = config::load_config_file(cl.config_path);
   if (!loaded) {
     print_diagnostics(loaded.error());
@@ -217,6 +255,10 @@ int run_augurd(int argc, const char* const* argv) {
   if (auto s = make_directory(cfg.daemon.state_dir, 0750); !s) {
     log::error("{}", s.error().message());
     return kExitCantCreate;
+  }
+  if (auto s = check_state_files(cfg); !s) {
+    log::error("refusing to start: {}", s.error().message());
+    return kExitNoPerm;
   }
   auto lock = InstanceLock::acquire(cfg.daemon.runtime_dir);
   if (!lock) {
@@ -285,7 +327,7 @@ int run_augurd(int argc, const char* const* argv) {
     }
     if (*event == SignalEvent::kReload) {
       notifier.reloading();
-      auto fresh = config::load_config_file(cl.config_path);
+      auto fresh = load_reloaded_config(cl.config_path);
       if (!fresh) {
         log::write(log::Level::kError,
                    "reload rejected: the new configuration is invalid; keeping the running one",

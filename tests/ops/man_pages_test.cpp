@@ -87,8 +87,9 @@ TEST(ManPages, AugurdPageMatchesTheCommandLine) {
   }
   EXPECT_NE(text.find("/etc/augur/augur.yaml"), std::string::npos) << "the default config";
   const std::string exit_status = section(text, "EXIT STATUS");
-  for (int code : {daemon::kExitOk, daemon::kExitUsage, daemon::kExitSoftware, daemon::kExitOsError,
-                   daemon::kExitCantCreate, daemon::kExitTempFail, daemon::kExitConfig}) {
+  for (int code :
+       {daemon::kExitOk, daemon::kExitUsage, daemon::kExitSoftware, daemon::kExitOsError,
+        daemon::kExitCantCreate, daemon::kExitTempFail, daemon::kExitNoPerm, daemon::kExitConfig}) {
     EXPECT_NE(exit_status.find("\n.B " + std::to_string(code) + "\n"), std::string::npos)
         << "exit status " << code;
   }

@@ -15,6 +15,7 @@ inline constexpr int kExitSoftware = 70;    // EX_SOFTWARE: internal error at st
 inline constexpr int kExitOsError = 71;     // EX_OSERR: a system call failed at start-up
 inline constexpr int kExitCantCreate = 73;  // EX_CANTCREAT: runtime/state directory
 inline constexpr int kExitTempFail = 75;    // EX_TEMPFAIL: another augurd holds the lock
+inline constexpr int kExitNoPerm = 77;      // EX_NOPERM: config or state others can write
 inline constexpr int kExitConfig = 78;      // EX_CONFIG: the configuration is invalid
 
 struct CommandLine {

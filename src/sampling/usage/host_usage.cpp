@@ -53,7 +53,7 @@ struct HostUsageReader::Files {
   }
 };
 
-HostUsageReader::HostUsageReader(std::string proc_root, std::string sys_root)
+HostUsageReader::HostUsageReader(std::string proc_root, const std::string& sys_root)
     : proc_root_(std::move(proc_root)), files_(std::make_unique<Files>()) {
   // Whole disks backed by a device (dm-*, md*, loop*, zram without a backing "device" link
   // would double count or are not disks).

@@ -38,7 +38,7 @@ struct FileCache {
       if (f) {
         it = files.emplace(path, std::move(*f)).first;
       } else {
-        const Error e = f.error();
+        const Error& e = f.error();
         if (e.errno_value == ENOENT) files.emplace(path, e);
         return e;
       }

@@ -53,7 +53,7 @@ HostCapacity read_host_capacity(const std::string& proc_root, const std::string&
 // <sys_root>/class/net/*/device.
 class HostUsageReader {
  public:
-  explicit HostUsageReader(std::string proc_root = "/proc", std::string sys_root = "/sys");
+  explicit HostUsageReader(std::string proc_root = "/proc", const std::string& sys_root = "/sys");
   ~HostUsageReader();
   HostUsageReader(HostUsageReader&&) noexcept;
   HostUsageReader& operator=(HostUsageReader&&) noexcept;
