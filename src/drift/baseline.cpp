@@ -153,14 +153,23 @@ double bin_lower_edge(std::size_t bin) {
 void ScoreHistogram::add(double score) {
   ++counts_[bin_of(score)];
   ++total_;
+  cached_q_ = -1;
 }
 
 void ScoreHistogram::merge(const ScoreHistogram& other) {
   for (std::size_t i = 0; i < kBins; ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;
+  cached_q_ = -1;
 }
 
 double ScoreHistogram::quantile(double q) const {
+  if (q == cached_q_) return cached_quantile_;
+  cached_quantile_ = quantile_uncached(q);
+  cached_q_ = q;
+  return cached_quantile_;
+}
+
+double ScoreHistogram::quantile_uncached(double q) const {
   if (total_ == 0) return 0.0;
   const double target = std::clamp(q, 0.0, 1.0) * static_cast<double>(total_);
   double cumulative = 0;
@@ -180,6 +189,7 @@ double ScoreHistogram::quantile(double q) const {
 
 void ScoreHistogram::set_counts(const std::array<std::uint64_t, kBins>& counts) {
   counts_ = counts;
+  cached_q_ = -1;
   total_ = 0;
   for (auto c : counts_) total_ += c;
 }
@@ -224,6 +234,7 @@ void merge_into(Baseline& into, const Baseline& from) {
     into.covariance = CoMoments();
   }
   into.scores.merge(from.scores);
+  into.slow_scores.merge(from.slow_scores);
   into.fingerprints += from.fingerprints;
 }
 
@@ -251,6 +262,8 @@ Baseline seed_from(const Baseline& type, std::uint64_t max_fingerprints) {
   }
   b.scores.scale_to(
       static_cast<std::uint64_t>(std::llround(static_cast<double>(b.scores.total()) * f)));
+  b.slow_scores.scale_to(
+      static_cast<std::uint64_t>(std::llround(static_cast<double>(b.slow_scores.total()) * f)));
   b.fingerprints = max_fingerprints;
   return b;
 }
@@ -268,6 +281,11 @@ namespace augur::drift {
 double calibrated_threshold(const Baseline& b, double quantile) {
   if (b.scores.total() < kMinCalibrationScores) return 0.0;
   return b.scores.quantile(quantile);
+}
+
+double calibrated_slow_threshold(const Baseline& b, double quantile) {
+  if (b.slow_scores.total() < kMinCalibrationScores) return 0.0;
+  return b.slow_scores.quantile(quantile);
 }
 
 }  // namespace augur::drift

@@ -16,6 +16,26 @@ Error bad(std::string what) {
   return Error{"baseline: " + std::move(what), kWhere, 0};
 }
 
+json histogram_json(const ScoreHistogram& h) {
+  return {{"min_score", ScoreHistogram::kMinScore},
+          {"bins_per_decade", ScoreHistogram::kBinsPerDecade},
+          {"counts", h.counts()}};
+}
+
+// Empty when the histogram is read; else what is wrong with it.
+std::string read_histogram(const json& hist, ScoreHistogram& out) {
+  if (hist.at("min_score").get<double>() != ScoreHistogram::kMinScore ||
+      hist.at("bins_per_decade").get<int>() != ScoreHistogram::kBinsPerDecade) {
+    return "score histogram bins differ from this build's";
+  }
+  const auto counts = hist.at("counts").get<std::vector<std::uint64_t>>();
+  if (counts.size() != ScoreHistogram::kBins) return "score histogram size";
+  std::array<std::uint64_t, ScoreHistogram::kBins> bins{};
+  std::copy(counts.begin(), counts.end(), bins.begin());
+  out.set_counts(bins);
+  return "";
+}
+
 }  // namespace
 
 std::string serialize(const Baseline& b) {
@@ -40,10 +60,8 @@ std::string serialize(const Baseline& b) {
       {"feature_table_version", b.feature_table_version},
       {"fingerprints", b.fingerprints},
       {"features", std::move(features)},
-      {"score_histogram",
-       {{"min_score", ScoreHistogram::kMinScore},
-        {"bins_per_decade", ScoreHistogram::kBinsPerDecade},
-        {"counts", b.scores.counts()}}},
+      {"score_histogram", histogram_json(b.scores)},
+      {"slow_score_histogram", histogram_json(b.slow_scores)},
       {"covariance", std::move(covariance)},
   };
   return doc.dump();
@@ -55,7 +73,7 @@ Result<Baseline> deserialize(std::string_view text) {
   try {
     if (doc.at("format").get<std::string>() != kFormat) return bad("not an augur baseline");
     const int version = doc.at("format_version").get<int>();
-    if (version != kBaselineFormatVersion) {
+    if (version < 1 || version > kBaselineFormatVersion) {
       return bad("format version " + std::to_string(version) + " not supported (this is " +
                  std::to_string(kBaselineFormatVersion) + ")");
     }
@@ -80,16 +98,13 @@ Result<Baseline> deserialize(std::string_view text) {
       b.features[i].mean = f.at("mean").get<double>();
       b.features[i].m2 = f.at("m2").get<double>();
     }
-    const json& hist = doc.at("score_histogram");
-    if (hist.at("min_score").get<double>() != ScoreHistogram::kMinScore ||
-        hist.at("bins_per_decade").get<int>() != ScoreHistogram::kBinsPerDecade) {
-      return bad("score histogram bins differ from this build's");
+    if (auto e = read_histogram(doc.at("score_histogram"), b.scores); !e.empty()) return bad(e);
+    // Version 1 had no slow channel: its sample stays empty and is collected afresh.
+    if (version >= 2) {
+      if (auto e = read_histogram(doc.at("slow_score_histogram"), b.slow_scores); !e.empty()) {
+        return bad("slow " + e);
+      }
     }
-    const auto counts = hist.at("counts").get<std::vector<std::uint64_t>>();
-    if (counts.size() != ScoreHistogram::kBins) return bad("score histogram size");
-    std::array<std::uint64_t, ScoreHistogram::kBins> bins{};
-    std::copy(counts.begin(), counts.end(), bins.begin());
-    b.scores.set_counts(bins);
     const json& cov = doc.at("covariance");
     if (!cov.is_null()) {
       constexpr std::size_t d = fp::kFeatureCount;

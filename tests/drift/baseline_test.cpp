@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "augur/drift/baseline_codec.h"
@@ -59,6 +60,8 @@ TEST(Baseline, TypeMergedFromInstancesEqualsOneLearnedFromTheirPooledWindows) {
       const double s = scores(rng);
       own.scores.add(s);
       pooled.scores.add(s);
+      own.slow_scores.add(s / 3);
+      pooled.slow_scores.add(s / 3);
       learn(own, f);
       learn(pooled, f);
     }
@@ -92,6 +95,8 @@ TEST(Baseline, TypeMergedFromInstancesEqualsOneLearnedFromTheirPooledWindows) {
   }
   EXPECT_EQ(merged.scores.counts(), pooled.scores.counts());
   EXPECT_EQ(calibrated_threshold(merged, 0.99), calibrated_threshold(pooled, 0.99));
+  EXPECT_EQ(merged.slow_scores.counts(), pooled.slow_scores.counts());
+  EXPECT_EQ(calibrated_slow_threshold(merged, 0.99), calibrated_slow_threshold(pooled, 0.99));
 }
 
 Baseline learned_baseline(bool covariance) {
@@ -101,7 +106,9 @@ Baseline learned_baseline(bool covariance) {
   std::gamma_distribution<double> scores(9.0, 0.1);
   for (const Fingerprint& f : testing::fingerprints_of(vm, 500)) {
     learn(b, f);
-    b.scores.add(scores(rng));
+    const double score = scores(rng);
+    b.scores.add(score);
+    b.slow_scores.add(score / 3);
   }
   return b;
 }
@@ -120,6 +127,7 @@ void expect_identical(const Baseline& a, const Baseline& b) {
   EXPECT_EQ(a.covariance.mean, b.covariance.mean);
   EXPECT_EQ(a.covariance.comoment, b.covariance.comoment);
   EXPECT_EQ(a.scores.counts(), b.scores.counts());
+  EXPECT_EQ(a.slow_scores.counts(), b.slow_scores.counts());
 }
 
 TEST(BaselineCodec, RoundTripsBitExactly) {
@@ -131,6 +139,28 @@ TEST(BaselineCodec, RoundTripsBitExactly) {
     expect_identical(b, *back);
     EXPECT_EQ(serialize(*back), text);
   }
+}
+
+// Format 1 predates the slow channel: it is read (not relearned) with an empty slow sample;
+// a format newer than this build's is rejected.
+TEST(BaselineCodec, ReadsFormatOneWithAnEmptySlowSampleAndRejectsANewerFormat) {
+  const Baseline b = learned_baseline(true);
+  nlohmann::json doc = nlohmann::json::parse(serialize(b));
+  ASSERT_EQ(doc.at("format_version").get<int>(), kBaselineFormatVersion);
+  doc["format_version"] = 1;
+  doc.erase("slow_score_histogram");
+  auto back = deserialize(doc.dump());
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_EQ(back->fingerprints, b.fingerprints);
+  EXPECT_EQ(back->scores.counts(), b.scores.counts());
+  EXPECT_EQ(back->slow_scores.total(), 0u);
+  EXPECT_EQ(calibrated_slow_threshold(*back, 0.99), 0.0);
+  EXPECT_EQ(serialize(*back).find("\"format_version\":1"), std::string::npos);  // written as 2
+
+  doc["format_version"] = kBaselineFormatVersion + 1;
+  auto newer = deserialize(doc.dump());
+  ASSERT_FALSE(newer.has_value());
+  EXPECT_NE(newer.error().what.find("not supported"), std::string::npos) << newer.error().what;
 }
 
 TEST(BaselineCodec, RejectsAnotherFeatureTableVersion) {
@@ -150,7 +180,8 @@ TEST(BaselineCodec, RejectsGarbageWithoutThrowing) {
   for (const std::string& bad :
        {std::string(""), std::string("null"), std::string("{\"format\":42}"),
         good.substr(0, good.size() / 2), std::string("[1,2,3]"),
-        std::string("{\"format\":\"augur.baseline\",\"format_version\":1}")}) {
+        std::string("{\"format\":\"augur.baseline\",\"format_version\":1}"),
+        std::string("{\"format\":\"augur.baseline\",\"format_version\":2}")}) {
     auto back = deserialize(bad);
     EXPECT_FALSE(back.has_value()) << bad.substr(0, 60);
   }

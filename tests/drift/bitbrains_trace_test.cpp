@@ -12,11 +12,12 @@
 // What the data show (printed daily CPU means): VM 1 runs at 12-16 % from July 8 and at
 // ~0 % from August 8 (a step to ~9 % on August 3 first), but its own July also holds the
 // ramp-up of its first week (0.5 % on June 30, 2.1 % July 1, 3.4 % July 2) and about a day
-// at ~0 % (July 22-23; daily means 5.3 and 6.8 %). All of July is learned before the baseline is
-// trusted (July 27), so the baseline's scale of CPU covers ~0 %, and August's level stays
-// within its calibrated threshold: at the default configuration the fall is not an
-// episode. VM 306 has rows for July only (SOURCES.md), so it can be judged only from July 27
-// to July 30; VM 386 has all three months.
+// at ~0 % (July 22-23; daily means 5.3 and 6.8 %). All of July is learned before the baseline
+// is trusted (July 27), so the baseline's scale of CPU covers ~0 %, and August's level stays
+// within the fast channel's calibrated threshold. What tells August from July's idle day is
+// that it lasts: the slow channel (analyzer.h) sees it. VM 306 has rows for July only
+// (SOURCES.md), so it can be judged only from July 27 to July 30; VM 386 has all three
+// months.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -82,6 +83,9 @@ struct Episode {
   std::int64_t end_s = -1;
   std::string end_reason;
   std::string top;
+  std::size_t top_feature = 0;  // the largest contribution at the start
+  double cpu_level = 0;         // the direction's CPU level component at the start
+  bool slow = false;            // the slow channel led when the rule fired
 };
 
 struct VmResult {
@@ -96,6 +100,9 @@ struct VmResult {
   double cpu_scale = 0;
   double max_ratio = 0;
   std::int64_t max_ratio_s = 0;
+  // The slow channel's largest score / threshold before September 1 (with its time).
+  double max_slow_ratio = 0;
+  std::int64_t max_slow_ratio_s = 0;
 };
 
 std::string date_of(std::int64_t unix_s) {
@@ -151,6 +158,11 @@ std::map<std::string, VmResult> replay(const std::map<std::string, VmRows>& vms,
           res.cpu_centre = b.features[kCpuMean].mean;
           res.cpu_scale = feature_scale(b, kCpuMean, options.drift.scale_floor);
         }
+        if (a.slow_threshold > 0 && tick_s < kSeptember1 &&
+            a.slow_score / a.slow_threshold > res.max_slow_ratio) {
+          res.max_slow_ratio = a.slow_score / a.slow_threshold;
+          res.max_slow_ratio_s = tick_s;
+        }
         if (a.score / a.threshold > res.max_ratio) {
           res.max_ratio = a.score / a.threshold;
           res.max_ratio_s = tick_s;
@@ -163,6 +175,9 @@ std::map<std::string, VmResult> replay(const std::map<std::string, VmRows>& vms,
               std::chrono::duration_cast<std::chrono::seconds>(e.episode.start.time_since_epoch())
                   .count();
           ep.opened_s = tick_s;
+          ep.slow = a.slow_threshold > 0 && a.slow_score / a.slow_threshold > a.score / a.threshold;
+          ep.cpu_level = e.episode.direction[kCpuMean];
+          if (!e.episode.top_features.empty()) ep.top_feature = e.episode.top_features[0].feature;
           for (const FeatureContribution& f : e.episode.top_features) {
             char buf[96];
             std::snprintf(buf, sizeof(buf), " %s(%.1f)",
@@ -281,13 +296,16 @@ TEST_F(BitbrainsTrace, ReportsEpisodesPerInstanceDayWithinABound) {
     const double rate = judged > 0 ? static_cast<double>(res.episodes.size()) / judged : 0.0;
     std::printf(
         "[ bitbrains ] VM %-4s %5.1f days, judged from %s for %5.1f days: %zu episodes"
-        " (%.3f per judged instance-day)\n",
+        " (%.3f per judged instance-day); slow channel's largest score / threshold before"
+        " September %.2f at %s\n",
         id.c_str(), days, res.first_judged_s < 0 ? "never" : date_of(res.first_judged_s).c_str(),
-        judged, res.episodes.size(), rate);
+        judged, res.episodes.size(), rate, res.max_slow_ratio,
+        date_of(res.max_slow_ratio_s).c_str());
     for (const Episode& e : res.episodes) {
-      std::printf("      start %s opened %s end %s (%s) top:%s\n", date_of(e.start_s).c_str(),
-                  date_of(e.opened_s).c_str(), e.end_s < 0 ? "open" : date_of(e.end_s).c_str(),
-                  e.end_reason.c_str(), e.top.c_str());
+      std::printf("      start %s opened %s end %s (%s) %s channel, top:%s\n",
+                  date_of(e.start_s).c_str(), date_of(e.opened_s).c_str(),
+                  e.end_s < 0 ? "open" : date_of(e.end_s).c_str(), e.end_reason.c_str(),
+                  e.slow ? "slow" : "fast", e.top.c_str());
     }
     EXPECT_GT(judged, 0) << id;
     EXPECT_LE(rate, 0.25) << id;
@@ -317,30 +335,40 @@ TEST_F(BitbrainsTrace, FlatVmsStayQuietOverTheJulyToAugustPeriod) {
   }
 }
 
-// At the default configuration VM 1's fall is within its July baseline (see the top of this
-// file): no episode opens over the change, and the reason is measurable: the baseline's
-// scale of the CPU level, learned over July's ramp-up and its day at ~0 %, puts August's
-// ~0 % within 3 scales of the centre. A detector that is to see this fall needs a baseline
-// that its own learning period cannot widen like this; a robust scale alone is not enough
-// (measured, docs/drift.md "Real traces"): the threshold, the 0.99 quantile of the July
-// scores, holds the same idle day. When both are protected this test fails and should
-// become the assertion.
-TEST_F(BitbrainsTrace, VmOnesAugustFallStaysWithinItsJulyBaselineAtTheDefaults) {
+// The assertion: VM 1's fall is an episode in August 1-15. Not through the fast
+// channel: the baseline's scale of the CPU level, learned over July's ramp-up and its day at
+// ~0 %, puts August's ~0 % within 3 scales of the centre, and the fast threshold (the 0.99
+// quantile of July's scores) holds the same idle day. It is the slow channel (analyzer.h):
+// August's level persists for weeks where July's idle day lasted one, so the EWMA of the z
+// vector reaches several times the largest it reached in July. The episode points at the
+// fall: a CPU feature on top, the CPU level's component negative.
+TEST_F(BitbrainsTrace, VmOnesAugustFallIsAnEpisode) {
   const VmResult& res = results_->at("1");
   ASSERT_GE(res.first_judged_s, 0);
   EXPECT_LT(res.first_judged_s, kAugust1);
-  int over_change = 0;
-  for (const Episode& e : res.episodes) over_change += e.opened_s < kSeptember1;
   const double august_cores = mean_over(daily_cpu(vms_->at("1")), day(8, 8), day(8, 31)) / 100 * 2;
   const double z = (august_cores - res.cpu_centre) / res.cpu_scale;
   std::printf(
       "[ bitbrains ] VM 1 trusted %s: CPU level centre %.3f cores, scale %.3f cores;"
-      " August's %.3f cores is z = %.2f; largest score/threshold %.2f at %s;"
-      " episodes opened before September: %d\n",
+      " August's %.3f cores is z = %.2f; slow channel's largest score / threshold before"
+      " September %.2f at %s\n",
       date_of(res.first_judged_s).c_str(), res.cpu_centre, res.cpu_scale, august_cores, z,
-      res.max_ratio, date_of(res.max_ratio_s).c_str(), over_change);
-  EXPECT_EQ(over_change, 0);
-  EXPECT_GT(z, -3.0);
+      res.max_slow_ratio, date_of(res.max_slow_ratio_s).c_str());
+  EXPECT_GT(z, -3.0);  // why the fast channel does not see it
+  const Episode* fall = nullptr;
+  for (const Episode& e : res.episodes) {
+    if (e.opened_s >= day(8, 1) && e.opened_s < day(8, 16)) {
+      fall = &e;
+      break;
+    }
+  }
+  ASSERT_NE(fall, nullptr) << "no episode opened in August 1-15";
+  std::printf("[ bitbrains ] VM 1's fall: start %s, opened %s, %s channel, top:%s\n",
+              date_of(fall->start_s).c_str(), date_of(fall->opened_s).c_str(),
+              fall->slow ? "slow" : "fast", fall->top.c_str());
+  EXPECT_EQ(fingerprint::feature_table()[fall->top_feature].name.rfind("cpu_usage_cores.", 0), 0u)
+      << fingerprint::feature_table()[fall->top_feature].name;
+  EXPECT_LT(fall->cpu_level, 0);
 }
 
 }  // namespace

@@ -30,9 +30,16 @@ long trust_ticks(const AnalyzerOptions& o) {
 
 struct Counts {
   int episodes = 0;
+  int slow_episodes = 0;  // of which the slow channel led when the rule fired
   int exceedances = 0;
+  int slow_exceedances = 0;
   int scored = 0;
 };
+
+// Whether the slow channel's ratio is the larger one (it then led the rule).
+bool slow_leads(const Analysis& a) {
+  return a.slow_threshold > 0 && a.slow_score / a.slow_threshold > a.score / a.threshold;
+}
 
 // Learns until trusted, then counts episodes over `ticks` further stationary ticks.
 Counts run_stationary(Noise noise, long ticks, std::uint64_t seed) {
@@ -48,7 +55,12 @@ Counts run_stationary(Noise noise, long ticks, std::uint64_t seed) {
     if (!a.scored) continue;
     ++c.scored;
     if (a.score > a.threshold) ++c.exceedances;
-    for (const EpisodeEvent& e : a.events) c.episodes += e.kind == EpisodeEventKind::kStarted;
+    if (a.slow_threshold > 0 && a.slow_score > a.slow_threshold) ++c.slow_exceedances;
+    for (const EpisodeEvent& e : a.events) {
+      if (e.kind != EpisodeEventKind::kStarted) continue;
+      ++c.episodes;
+      c.slow_episodes += slow_leads(a);
+    }
   }
   return c;
 }
@@ -62,14 +74,20 @@ class StationaryNoise : public ::testing::TestWithParam<Noise> {};
 // The exceedance rate checks the calibration loosely (<= 10 x (1 - q)): the histogram is
 // filled from overlapping windows (3600 scores, ~60 independent windows' worth), which
 // cannot pin the 0.99 quantile of a heavy-tailed score tightly.
+// Two channels feed the rule; the bound is kept for their sum. The slow channel's exceedances
+// are printed, not bounded: its threshold is the 0.99 quantile of a sample that holds only
+// ~6 of its time constants, so in steady state it is exceeded far more often than 1 % of
+// ticks (0-31 % over 30 seeds), but rarely by the rule's slack for long (measured: 1 slow
+// episode in 30 x 10 000 stationary ticks).
 TEST_P(StationaryNoise, OpensNoMoreFalseEpisodesThanTheQuantileAllows) {
   constexpr long kTicks = 10'000;
   const Counts c = run_stationary(GetParam(), kTicks, 1234);
   const double q = defaults().drift.threshold_quantile;
   std::printf(
-      "[ stationary %-10s ] false episodes per 10000 ticks: %d, exceedances: %d of %d"
-      " scored ticks (quantile %.2f implies %.0f)\n",
-      testing::noise_name(GetParam()), c.episodes, c.exceedances, c.scored, q, (1 - q) * kTicks);
+      "[ stationary %-10s ] false episodes per 10000 ticks: %d (slow channel led %d),"
+      " exceedances: %d of %d scored ticks (quantile %.2f implies %.0f), slow: %d\n",
+      testing::noise_name(GetParam()), c.episodes, c.slow_episodes, c.exceedances, c.scored, q,
+      (1 - q) * kTicks, c.slow_exceedances);
   EXPECT_EQ(c.scored, kTicks);
   EXPECT_LE(c.episodes, (1 - q) * kTicks);
   EXPECT_LE(c.exceedances, 10 * (1 - q) * kTicks);
@@ -98,10 +116,11 @@ struct Detection {
   long delay = -1;  // ticks from injection to the episode's start event
   std::vector<FeatureContribution> top;
   bool absorbed = false;
+  bool slow = false;  // the slow channel led when the rule fired
 };
 
-Detection run_shift(Noise noise, Injection j) {
-  const AnalyzerOptions o = defaults();
+Detection run_shift(Noise noise, Injection j, const AnalyzerOptions& o = defaults(),
+                    long horizon = 600) {
   Analyzer analyzer(o);
   analyzer.set_app_type("vm-1", "web");
   SyntheticInstance vm("vm-1", testing::web_profile(), noise, 99);
@@ -109,17 +128,28 @@ Detection run_shift(Noise noise, Injection j) {
   j.start = start;
   vm.inject(j);
   Detection d;
-  for (long t = 0; t < start + 600; ++t) {
+  for (long t = 0; t < start + horizon; ++t) {
     const Analysis& a = analyzer.analyze(vm.next());
     for (const EpisodeEvent& e : a.events) {
       if (e.kind == EpisodeEventKind::kStarted && t >= start && d.delay < 0) {
         d.delay = t - start;
         d.top = e.episode.top_features;
+        d.slow = slow_leads(a);
       }
     }
     if (d.delay >= 0 && a.learned) d.absorbed = true;
   }
   return d;
+}
+
+void print_detection(const char* name, Noise noise, const Detection& d) {
+  std::printf("[ shift %-8s %-10s ] delay %ld ticks (%s channel), top:", name,
+              testing::noise_name(noise), d.delay, d.slow ? "slow" : "fast");
+  for (const auto& f : d.top) {
+    std::printf(" %s(%.1f)", std::string(fingerprint::feature_table()[f.feature].name).c_str(),
+                f.contribution);
+  }
+  std::printf("\n");
 }
 
 class InjectedShift : public ::testing::TestWithParam<ShiftCase> {};
@@ -136,13 +166,7 @@ TEST_P(InjectedShift, IsDetectedWithinAWindowAndPointsAtTheShiftedSeries) {
   const ShiftCase& c = GetParam();
   for (Noise noise : c.shapes) {
     const Detection d = run_shift(noise, c.injection);
-    std::printf("[ shift %-8s %-10s ] delay %ld ticks, top:", c.name, testing::noise_name(noise),
-                d.delay);
-    for (const auto& f : d.top) {
-      std::printf(" %s(%.1f)", std::string(fingerprint::feature_table()[f.feature].name).c_str(),
-                  f.contribution);
-    }
-    std::printf("\n");
+    print_detection(c.name, noise, d);
     ASSERT_GE(d.delay, 0) << c.name << " not detected under " << testing::noise_name(noise);
     EXPECT_LE(d.delay, c.max_delay) << c.name;
     EXPECT_FALSE(d.absorbed) << c.name;
@@ -176,6 +200,36 @@ INSTANTIATE_TEST_SUITE_P(Changes, InjectedShift,
                                        180,
                                        {Noise::kGaussian, Noise::kAr1}}),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// The slow channel (analyzer.h): a sustained CPU level +10 % (one noise standard deviation
+// per tick, ~4 of the window mean's under Gaussian noise, but one feature of 52, so the RMS
+// score hardly moves) never opens an episode through the fast channel alone (checked with
+// the slow channel off, over 3000 ticks), and is found by the slow channel within two of its
+// time constants (1200 ticks at window 60), pointing at the CPU.
+TEST(SustainedShiftBelowTheFastThreshold, IsFoundByTheSlowChannelWithinTwoTimeConstants) {
+  const Injection j{Metric::kCpuUsageCores, Change::kLevel, 0, 0.1};
+  const AnalyzerOptions o = defaults();
+  const long bound =
+      2 * static_cast<long>(o.slow_time_constant_windows) * o.fingerprint.window_ticks;
+  AnalyzerOptions fast_only = o;
+  fast_only.slow_time_constant_windows = 0;
+  for (Noise noise : {Noise::kGaussian, Noise::kStudentT3, Noise::kAr1}) {
+    const Detection without = run_shift(noise, j, fast_only, 3000);
+    EXPECT_LT(without.delay, 0) << testing::noise_name(noise) << ": the fast channel found it";
+    const Detection d = run_shift(noise, j, o, 3000);
+    print_detection("small", noise, d);
+    ASSERT_GE(d.delay, 0) << "not detected under " << testing::noise_name(noise);
+    EXPECT_TRUE(d.slow);
+    EXPECT_LE(d.delay, bound);
+    EXPECT_FALSE(d.absorbed);
+    ASSERT_GE(d.top.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(fingerprint::feature_table()[d.top[i].feature].name.rfind("cpu_usage_cores.", 0),
+                0u)
+          << "top feature " << i;
+    }
+  }
+}
 
 }  // namespace
 }  // namespace augur::drift

@@ -10,15 +10,22 @@
 //     reseeded from that type (its own windows merged in) when not yet trusted;
 //  3. the judging baseline is the instance's own when trusted, else its type's when
 //     trusted, else none (learning: no score);
-//  4. score / threshold goes through the SequentialDetector (detector.h);
-//  5. when the detector is neither suspect nor in an episode, the window's score against
-//     the instance's baseline and against its declared type's goes into each one's
-//     calibration histogram (once the baseline holds half the trust count), and, if the
-//     window was not scored or scored within the threshold, the window is learned by both
+//  4. the slow channel: per baseline, an EWMA (time constant slow_time_constant_windows
+//     windows) of the z vector of the windows the fast score judges within its threshold;
+//     its score is the largest |EWMA z| over the compared features, judged against the
+//     quantile of a calibration sample frozen once complete (docs/drift.md, "The slow
+//     channel"): a moderate shift that lasts, which no single window shows;
+//  5. max(score / threshold, slow score / slow threshold) goes through the
+//     SequentialDetector (detector.h); an episode's direction and top features are the
+//     leading channel's;
+//  6. when the detector is neither suspect nor in an episode, the window's scores against
+//     the instance's baseline and against its declared type's go into each one's
+//     calibration histograms (once the baseline holds half the trust count), and, if the
+//     window was not scored or scored within both thresholds, the window is learned by both
 //     (inferred types do not teach their type). So nothing above the threshold is
 //     absorbed, and a slow drift cannot be learned as it goes. A window with no feature
 //     present (an instance that stopped answering) is neither scored nor learned.
-//  6. rebaseline policy: an episode that has lasted rebaseline_after_ticks ticks is taken
+//  7. rebaseline policy: an episode that has lasted rebaseline_after_ticks ticks is taken
 //     to be the instance's new normal (a permanent shift never returns to baseline, so
 //     hysteresis alone would keep it open forever): the episode ends with reason
 //     kRebaselined, the instance's own baseline restarts empty and learns from the windows
@@ -39,6 +46,7 @@
 #include "augur/core/sample.h"
 #include "augur/drift/baseline_set.h"
 #include "augur/drift/detector.h"
+#include "augur/drift/distance.h"
 
 namespace augur::drift {
 
@@ -46,6 +54,12 @@ namespace augur::drift {
 // that a load spike of minutes, or a drift the planner is still answering, is not taken for a
 // new normal; short enough that a permanent shift does not stay an episode for days.
 inline constexpr std::int64_t kDefaultRebaselineAfterTicks = 3600;
+// Default time constant of the slow channel's EWMA, in windows: long enough to average
+// out a day's cycle and a burst at a 5-minute tick (50 hours), short enough that the
+// calibration sample (half the default trust count, 60 windows) holds 6 of them.
+inline constexpr double kDefaultSlowTimeConstantWindows = 10;
+// The slow channel's calibration sample holds at least this many time constants.
+inline constexpr double kSlowCalibrationTimeConstants = 6;
 
 struct AnalyzerOptions {
   config::FingerprintSection fingerprint;
@@ -55,6 +69,9 @@ struct AnalyzerOptions {
   // Ticks an episode may last before the instance is rebaselined; 0 = never (an episode
   // then ends only by returning to baseline).
   std::int64_t rebaseline_after_ticks = kDefaultRebaselineAfterTicks;
+  // Time constant of the slow channel's EWMA of the z vector, in windows; 0 turns the
+  // slow channel off.
+  double slow_time_constant_windows = kDefaultSlowTimeConstantWindows;
 };
 
 enum class BaselineScope { kNone, kInstance, kType };
@@ -88,7 +105,9 @@ struct Analysis {
   bool scored = false;  // a trusted, calibrated baseline judged this window
   double score = 0;
   double threshold = 0;
-  double statistic = 0;  // the sequential rule's statistic
+  double slow_score = 0;      // the slow channel's score (0 when not judged)
+  double slow_threshold = 0;  // its calibrated threshold (0: not calibrated, not judged)
+  double statistic = 0;       // the sequential rule's statistic
   bool in_episode = false;
   std::int64_t episode_ticks = 0;  // ticks the open episode has lasted (0 when none)
   bool relearning = false;         // rebaselined, own baseline not yet trusted again: not judged
@@ -125,11 +144,19 @@ class Analyzer {
   void maybe_assign_type(InstanceState& st);
   void learn_window(InstanceState& st, Baseline& own, bool absorb);
   void rebaseline(InstanceState& st, SteadyTime at);
+  // Adds this window's scores to b's calibration (the slow one while its sample is open
+  // and `slow` is given).
+  void calibrate(Baseline& b, double fast, const std::vector<double>* slow,
+                 const Standardized& z) const;
+  // Whether the declared type's own slow calibration sample still takes this instance's.
+  [[nodiscard]] bool type_sample_open(const InstanceState& st) const;
 
   AnalyzerOptions options_;
   std::size_t window_ticks_;
   BaselineSet baselines_;
   std::map<std::string, std::unique_ptr<InstanceState>, std::less<>> instances_;
+  double slow_alpha_;                      // EWMA weight of the slow channel; 0 = off
+  std::uint64_t slow_calibration_scores_;  // the slow channel's calibration sample
 };
 
 }  // namespace augur::drift

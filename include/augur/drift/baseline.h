@@ -76,6 +76,11 @@ class ScoreHistogram {
  private:
   std::array<std::uint64_t, kBins> counts_{};
   std::uint64_t total_ = 0;
+  // The last quantile asked for, until the counts change: a histogram that is no longer
+  // filled (the slow channel's) is then not walked on every tick.
+  [[nodiscard]] double quantile_uncached(double q) const;
+  mutable double cached_q_ = -1;
+  mutable double cached_quantile_ = 0;
 };
 
 struct Baseline {
@@ -85,6 +90,9 @@ struct Baseline {
   bool track_covariance = false;
   CoMoments covariance;  // meaningful only with track_covariance
   ScoreHistogram scores;
+  // The slow (persistence) channel's in-baseline scores: RMS of an EWMA of the z vector
+  // (analyzer.h). Calibrated like `scores`, from the same windows.
+  ScoreHistogram slow_scores;
 };
 
 // The value a baseline models for feature i. Variability and burstiness are scale-like and
@@ -128,5 +136,8 @@ inline constexpr std::uint64_t kMinCalibrationScores = 100;
 // The drift threshold of a baseline: the q-quantile of its own in-baseline scores; 0 (not
 // calibrated) with fewer than kMinCalibrationScores of them.
 [[nodiscard]] double calibrated_threshold(const Baseline& b, double quantile);
+// The same for the slow channel's scores; 0 (the slow channel does not judge) with fewer
+// than kMinCalibrationScores of them.
+[[nodiscard]] double calibrated_slow_threshold(const Baseline& b, double quantile);
 
 }  // namespace augur::drift
