@@ -13,6 +13,8 @@ pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(LIBXML2 REQUIRED IMPORTED_TARGET libxml-2.0)
 # Traffic control over netlink (actuate/tc_backend): libnl-route brings libnl-3's socket API.
 pkg_check_modules(LIBNL_ROUTE REQUIRED IMPORTED_TARGET libnl-route-3.0 libnl-3.0)
+# The fleet store's PostgreSQL client (store/postgres_store): libpq only, no C++ wrapper.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 # libpfm4 ships no pkg-config file on Debian.
 find_path(PFM_INCLUDE_DIR perfmon/pfmlib_perf_event.h REQUIRED)

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "augur/daemon/fleet_baselines.h"
 #include "augur/drift/baseline_codec.h"
 #include "augur/fingerprint/feature_table.h"
 #include "augur/log/log.h"
@@ -78,7 +79,11 @@ DecisionAnalyserStage::DecisionAnalyserStage(const config::Config& config, const
       engine_(engine::engine_options(config, store_ ? store_->host_id() : std::string("local"))),
       last_save_(clock.now()),
       last_score_log_(clock.now()),
+      last_fleet_refresh_(clock.now()),
       view_(view) {
+  if (options_.fleet_refresh_interval == Nanos{0} && config.store.backend == "postgresql") {
+    options_.fleet_refresh_interval = config.store.cache_refresh;
+  }
   restore_baselines();
   restore_patterns();
 }
@@ -117,6 +122,25 @@ void DecisionAnalyserStage::restore_baselines() {
     ++restored_;
   }
   if (restored_ > 0) log::info("restored {} baselines from the store", restored_);
+  if (options_.fleet_refresh_interval > Nanos{0}) apply_fleet_types(*records);
+}
+
+// Other hosts' type baselines (mirrored into this host's store by the fleet layer) become
+// the fleet views that judge and seed by type.
+void DecisionAnalyserStage::apply_fleet_types(const std::vector<store::BaselineRecord>& records) {
+  FleetTypeBaselines fleet = merge_fleet_types(records, store_->host_id());
+  for (const Error& e : fleet.errors) {
+    log::write(log::Level::kWarn, "fleet baseline ignored: " + e.message(), {});
+  }
+  drift::BaselineSet& set = engine_.analyzer().baselines();
+  const std::size_t types = fleet.merged.size();
+  for (auto& [type, merged] : fleet.merged) set.set_fleet_type(type, std::move(merged));
+  set.refresh_fleet_views();
+  if (fleet.contributions != fleet_contributions_) {
+    fleet_contributions_ = fleet.contributions;
+    log::info("fleet type baselines: {} contributions of other hosts over {} types",
+              fleet.contributions, types);
+  }
 }
 
 void DecisionAnalyserStage::restore_patterns() {
@@ -133,6 +157,7 @@ void DecisionAnalyserStage::restore_patterns() {
     }
     for (const store::PatternRecord& r : *records) {
       if (r.feature_table_version != fingerprint::kFeatureTableVersion) continue;
+      if (r.host_id != store_->host_id()) fleet_pattern_ids_.insert(r.record_id);
       auto p = predict::from_record(r, steady_now, unix_now);
       if (!p) {
         log::write(log::Level::kWarn, "stored pattern ignored: " + p.error().message(),
@@ -202,6 +227,11 @@ std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode)
       log::write(log::Level::kError, "baselines not saved: " + s.error().message(),
                  {{"PATH", s.error().where}});
     }
+  }
+  if (store_ && options_.fleet_refresh_interval > Nanos{0} &&
+      clock_.now() - last_fleet_refresh_ >= options_.fleet_refresh_interval) {
+    last_fleet_refresh_ = clock_.now();
+    refresh_fleet();
   }
   if (clock_.now() - last_score_log_ >= options_.score_log_interval) {
     last_score_log_ = clock_.now();
@@ -343,6 +373,50 @@ void DecisionAnalyserStage::publish(const engine::TickOutput& out) {
     }
   }
   view_->publish_baselines(std::move(baselines));
+}
+
+// Other hosts' labelled patterns reach this host's store through the fleet layer's refresh;
+// the new ones join the predictor's history as if labelled here. Own patterns are there.
+void DecisionAnalyserStage::refresh_fleet() {
+  if (auto records = store_->baselines(fingerprint::kFeatureTableVersion)) {
+    apply_fleet_types(*records);
+  } else {
+    log::error("fleet baselines unreadable from the store: {}", records.error().message());
+  }
+  refresh_fleet_patterns();
+}
+
+void DecisionAnalyserStage::refresh_fleet_patterns() {
+  const std::size_t max = engine_.predictor().size() + 1'000'000;
+  auto records = store_->labelled_patterns(max);
+  if (!records) {
+    log::error("fleet patterns unreadable from the store: {}", records.error().message());
+    return;
+  }
+  std::vector<predict::Pattern> fresh;
+  const SteadyTime steady_now = clock_.now();
+  const std::int64_t unix_now = unix_ms_now();
+  for (const store::PatternRecord& r : *records) {
+    if (r.host_id == store_->host_id() || fleet_pattern_ids_.contains(r.record_id)) continue;
+    if (r.feature_table_version != fingerprint::kFeatureTableVersion) continue;
+    fleet_pattern_ids_.insert(r.record_id);  // a bad record is reported once, not per refresh
+    auto p = predict::from_record(r, steady_now, unix_now);
+    if (!p) {
+      log::write(log::Level::kWarn, "fleet pattern ignored: " + p.error().message(),
+                 {{"PATTERN", r.record_id}, {"HOST_ID", r.host_id}});
+      continue;
+    }
+    fresh.push_back(std::move(*p));
+  }
+  if (fresh.empty()) return;
+  const std::size_t total = fresh.size();
+  const std::vector<Error> errors = engine_.restore_patterns(std::move(fresh));
+  for (const Error& e : errors) {
+    log::write(log::Level::kWarn, "fleet pattern not added: " + e.message(), {});
+  }
+  fleet_patterns_ += total - errors.size();
+  log::info("{} labelled patterns of other hosts added to the history ({} in all)",
+            total - errors.size(), engine_.predictor().size());
 }
 
 void DecisionAnalyserStage::persist_patterns(const engine::TickOutput& out) {

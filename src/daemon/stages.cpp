@@ -9,8 +9,11 @@
 #include "augur/daemon/analyser_stage.h"
 #include "augur/daemon/host_identity.h"
 #include "augur/daemon/host_sampling.h"
+#include "augur/fingerprint/feature_table.h"
 #include "augur/log/log.h"
 #include "augur/log/rate_limited.h"
+#include "augur/store/fleet_store.h"
+#include "augur/store/postgres_store.h"
 #include "augur/store/sqlite_store.h"
 
 namespace augur::daemon {
@@ -66,16 +69,59 @@ class NoSamplingStage final : public SamplerStage {
   void sample(SteadyTime, SampleBatch&) override {}
 };
 
-// The embedded store; without it the daemon runs on, relearning after each restart.
-std::unique_ptr<store::Store> open_store(const config::Config& config) {
-  if (config.store.backend != "sqlite") {
-    log::error("store backend '{}' is not available in this build; running without a store",
-               config.store.backend);
+void log_store_notice(const std::string& notice, bool moved_aside, const std::string& path) {
+  if (notice.empty()) return;
+  log::write(moved_aside ? log::Level::kWarn : log::Level::kInfo, notice, {{"PATH", path}});
+}
+
+// A fleet: the host's SQLite file serves every call and queues writes for the shared
+// PostgreSQL store, which a sync thread reaches (fleet_store.h). A down database delays
+// nothing here; its state changes are logged once each.
+std::unique_ptr<store::Store> open_fleet_store(const config::Config& config,
+                                               store::SqliteStoreOptions local) {
+  store::FleetStoreOptions o;
+  o.local = std::move(local);
+  o.feature_table_version = fingerprint::kFeatureTableVersion;
+  o.refresh_interval = config.store.cache_refresh;
+  const std::string conninfo = config.store.postgres_conninfo;
+  const std::string host = o.local.host_id;
+  const std::string server = store::redact_conninfo(conninfo);
+  o.connect = [conninfo, host]() -> Result<std::unique_ptr<store::Store>> {
+    store::PostgresStoreOptions pg;
+    pg.conninfo = conninfo;
+    pg.host_id = host;
+    return store::open_postgres_store(pg);
+  };
+  o.on_event = [server](const store::FleetEvent& e) {
+    using Kind = store::FleetEvent::Kind;
+    const log::Level level = e.kind == Kind::kDisconnected ? log::Level::kError
+                             : e.kind == Kind::kSkipped    ? log::Level::kWarn
+                                                           : log::Level::kInfo;
+    std::string message = e.message;
+    if (e.kind == Kind::kDrained) message += ": " + std::to_string(e.count) + " records sent";
+    log::write(level, message, {{"STORE_SERVER", server}});
+  };
+  const std::string path = o.local.path;
+  std::string notice;
+  auto opened = store::FleetStore::open(std::move(o), &notice);
+  if (!opened) {
+    log::write(log::Level::kError,
+               "store unavailable, running without it: " + opened.error().message(),
+               {{"PATH", path}});
     return nullptr;
   }
+  log_store_notice(notice, notice.find("moved aside") != std::string::npos, path);
+  log::info("fleet store: local cache and outbox {}, shared store {}", path, server);
+  return std::move(*opened);
+}
+
+// The embedded store (and, for a fleet, the shared one behind it); without a store the
+// daemon runs on, relearning after each restart.
+std::unique_ptr<store::Store> open_store(const config::Config& config) {
   store::SqliteStoreOptions o;
   o.path = config.store.path.empty() ? config.daemon.state_dir + "/augur.db" : config.store.path;
   o.host_id = host_identity(config.daemon.host_id);
+  if (config.store.backend == "postgresql") return open_fleet_store(config, std::move(o));
   auto opened = store::open_sqlite_store(o);
   if (!opened) {
     log::write(log::Level::kError,
@@ -83,10 +129,7 @@ std::unique_ptr<store::Store> open_store(const config::Config& config) {
                {{"PATH", o.path}});
     return nullptr;
   }
-  if (const std::string notice = opened->notice(); !notice.empty()) {
-    log::write(opened->moved_aside ? log::Level::kWarn : log::Level::kInfo, notice,
-               {{"PATH", o.path}});
-  }
+  log_store_notice(opened->notice(), opened->moved_aside.has_value(), o.path);
   return std::move(opened->store);
 }
 

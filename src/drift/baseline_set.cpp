@@ -24,8 +24,22 @@ Baseline& BaselineSet::type(std::string_view app_type) {
 }
 
 const Baseline* BaselineSet::find_type(std::string_view app_type) const {
+  if (auto view = fleet_views_.find(app_type); view != fleet_views_.end()) return &view->second;
   auto it = types_.find(app_type);
   return it == types_.end() ? nullptr : &it->second;
+}
+
+void BaselineSet::set_fleet_type(std::string app_type, Baseline others) {
+  fleet_others_.insert_or_assign(std::move(app_type), std::move(others));
+}
+
+void BaselineSet::refresh_fleet_views() {
+  fleet_views_.clear();
+  for (const auto& [type, others] : fleet_others_) {
+    Baseline view = others;
+    if (auto own = types_.find(type); own != types_.end()) merge_into(view, own->second);
+    fleet_views_.emplace(type, std::move(view));
+  }
 }
 
 Baseline& BaselineSet::instance(std::string_view instance_id, std::string_view app_type) {

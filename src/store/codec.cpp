@@ -84,4 +84,18 @@ std::optional<std::vector<FeatureContribution>> decode_top_features(std::string_
   return out;
 }
 
+std::optional<Resource> resource_from_name(std::string_view name) {
+  for (Resource r : kAllResources) {
+    if (resource_name(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<Mode> mode_from_name(std::string_view name) {
+  for (Mode m : {Mode::kObserve, Mode::kAdvise, Mode::kEnforce}) {
+    if (mode_name(m) == name) return m;
+  }
+  return std::nullopt;
+}
+
 }  // namespace augur::store::detail

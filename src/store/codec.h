@@ -24,4 +24,8 @@ std::optional<ResourceVector> decode_resources(std::string_view blob);
 std::string encode_top_features(const std::vector<FeatureContribution>& top);
 std::optional<std::vector<FeatureContribution>> decode_top_features(std::string_view text);
 
+// The names the change table stores (resource_name, mode_name) back to their values.
+std::optional<Resource> resource_from_name(std::string_view name);
+std::optional<Mode> mode_from_name(std::string_view name);
+
 }  // namespace augur::store::detail

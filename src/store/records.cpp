@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
+
+#include "augur/store/local_store.h"
 
 namespace augur::store {
 
@@ -27,6 +30,32 @@ bool EpisodeRecord::operator==(const EpisodeRecord& o) const {
          app_type == o.app_type && start_unix_ms == o.start_unix_ms &&
          end_unix_ms == o.end_unix_ms && peak_score == o.peak_score &&
          feature_table_version == o.feature_table_version && direction == o.direction;
+}
+
+}  // namespace augur::store
+
+namespace augur::store {
+
+namespace {
+constexpr std::pair<OutboxKind, std::string_view> kOutboxKindNames[] = {
+    {OutboxKind::kBaseline, "baseline"}, {OutboxKind::kEpisode, "episode"},
+    {OutboxKind::kPattern, "pattern"},   {OutboxKind::kLabel, "label"},
+    {OutboxKind::kChange, "change"},
+};
+}  // namespace
+
+std::string_view outbox_kind_name(OutboxKind kind) {
+  for (const auto& [k, name] : kOutboxKindNames) {
+    if (k == kind) return name;
+  }
+  return "unknown";
+}
+
+std::optional<OutboxKind> outbox_kind_from_name(std::string_view name) {
+  for (const auto& [k, n] : kOutboxKindNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
 }
 
 }  // namespace augur::store

@@ -41,7 +41,14 @@ CREATE TABLE patterns(record_id TEXT PRIMARY KEY, host_id TEXT NOT NULL,
 CREATE INDEX patterns_created ON patterns(created_unix_ms);
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kSteps = {kV0ToV1, kV1ToV2};
+// v3: the fleet outbox. Local writes queued here, in the same transaction as the write,
+// until the shared store has them (see fleet_store.h); empty when no fleet is configured.
+constexpr const char* kV2ToV3 = R"sql(
+CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+                    record_id TEXT NOT NULL);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kSteps = {kV0ToV1, kV1ToV2, kV2ToV3};
 
 }  // namespace
 

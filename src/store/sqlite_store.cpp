@@ -18,20 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using detail::Stmt;
 
-std::optional<Resource> resource_from_name(std::string_view name) {
-  for (Resource r : kAllResources) {
-    if (resource_name(r) == name) return r;
-  }
-  return std::nullopt;
-}
-
-std::optional<Mode> mode_from_name(std::string_view name) {
-  for (Mode m : {Mode::kObserve, Mode::kAdvise, Mode::kEnforce}) {
-    if (mode_name(m) == name) return m;
-  }
-  return std::nullopt;
-}
-
 struct DbCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
@@ -42,13 +28,23 @@ constexpr const char* kPatternColumns =
     "feature_table_version, direction, usage, allocation, host_load, outcome, "
     "labelled_unix_ms";
 
-class SqliteStore final : public Store {
+constexpr const char* kBaselineColumns =
+    "record_id, host_id, key, feature_table_version, payload, updated_unix_ms";
+constexpr const char* kEpisodeColumns =
+    "record_id, host_id, instance_id, app_type, start_unix_ms, end_unix_ms, peak_score, "
+    "feature_table_version, direction, top_features";
+constexpr const char* kChangeColumns =
+    "record_id, host_id, instance_id, resource, old_value, new_value, mode, reason, unix_ms";
+
+class SqliteStore final : public LocalStore {
  public:
-  SqliteStore(DbPtr db, std::string path, std::string host_id, std::string epoch)
+  SqliteStore(DbPtr db, std::string path, std::string host_id, std::string epoch,
+              bool record_outbox)
       : db_(std::move(db)),
         path_(std::move(path)),
         host_id_(std::move(host_id)),
-        epoch_(std::move(epoch)) {}
+        epoch_(std::move(epoch)),
+        record_outbox_(record_outbox) {}
 
   Status prepare_all() {
     struct Item {
@@ -60,6 +56,13 @@ class SqliteStore final : public Store {
         sel_pattern + "WHERE outcome IS NOT NULL ORDER BY created_unix_ms DESC, rowid DESC LIMIT ?";
     const std::string unlabelled_sql =
         sel_pattern + "WHERE outcome IS NULL ORDER BY created_unix_ms ASC, rowid ASC LIMIT ?";
+    const std::string pattern_by_id_sql = sel_pattern + "WHERE record_id = ? LIMIT ?";
+    const std::string baseline_by_id_sql =
+        std::string("SELECT ") + kBaselineColumns + " FROM baselines WHERE record_id = ?";
+    const std::string episode_by_id_sql =
+        std::string("SELECT ") + kEpisodeColumns + " FROM episodes WHERE record_id = ?";
+    const std::string change_by_id_sql =
+        std::string("SELECT ") + kChangeColumns + " FROM changes WHERE record_id = ? LIMIT ?";
     const Item items[] = {
         {&put_baseline_,
          "INSERT INTO baselines(record_id, host_id, key, feature_table_version, payload, "
@@ -108,6 +111,16 @@ class SqliteStore final : public Store {
          "SELECT (SELECT count(*) FROM baselines), (SELECT count(*) FROM episodes), "
          "(SELECT count(*) FROM patterns), (SELECT count(*) FROM patterns WHERE outcome IS NOT "
          "NULL), (SELECT count(*) FROM changes)"},
+        {&enqueue_, "INSERT INTO outbox(kind, record_id) VALUES(?, ?)"},
+        // A baseline is queued once: the drain sends its newest row whatever was queued.
+        {&dequeue_baseline_, "DELETE FROM outbox WHERE kind = 'baseline' AND record_id = ?"},
+        {&outbox_list_, "SELECT seq, kind, record_id FROM outbox ORDER BY seq LIMIT ?"},
+        {&outbox_count_, "SELECT count(*) FROM outbox"},
+        {&outbox_remove_, "DELETE FROM outbox WHERE seq <= ?"},
+        {&baseline_by_id_, baseline_by_id_sql.c_str()},
+        {&episode_by_id_, episode_by_id_sql.c_str()},
+        {&pattern_by_id_, pattern_by_id_sql.c_str()},
+        {&change_by_id_, change_by_id_sql.c_str()},
     };
     for (const auto& item : items) {
       auto s = Stmt::prepare(db_.get(), item.sql, path_);
@@ -131,7 +144,22 @@ class SqliteStore final : public Store {
     s.bind(4, static_cast<std::int64_t>(b.feature_table_version));
     s.bind_blob(5, b.payload);
     s.bind(6, b.updated_unix_ms);
-    return finish_write(s, "put_baseline");
+    // Only type baselines are shared (records.h keys): an instance's baseline judges nothing
+    // on another host, and at every save it would cost the fleet database a row per instance.
+    if (!record_outbox_ || !b.key.starts_with("type:")) return finish_write(s, "put_baseline");
+    auto r = in_transaction("put_baseline", [&]() -> Result<std::string> {
+      if (auto st = finish_write(s, "put_baseline"); !st) return st.error();
+      Stmt& d = dequeue_baseline_;
+      d.bind(1, id);
+      if (auto st = finish_write(d, "put_baseline: outbox"); !st) return st.error();
+      if (auto st = enqueue(OutboxKind::kBaseline, id); !st) return st.error();
+      return id;
+    });
+    if (!r) {
+      s.reset();
+      return r.error();
+    }
+    return {};
   }
 
   Result<std::optional<BaselineRecord>> get_baseline(std::string_view key, std::uint32_t version,
@@ -192,6 +220,7 @@ class SqliteStore final : public Store {
       s.bind_blob(9, detail::encode_vector(e.direction));
       s.bind(10, detail::encode_top_features(e.top_features));
       if (auto st = finish_write(s, "append_episode"); !st) return st.error();
+      if (auto st = enqueue_if_changed(OutboxKind::kEpisode, *id); !st) return st.error();
       return id;
     });
   }
@@ -200,6 +229,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Stmt& s = get_episodes_;
     s.bind(1, instance_id);
+    return read_episodes(s, "episodes");
+  }
+
+  Result<std::vector<EpisodeRecord>> read_episodes(Stmt& s, const char* what) {
     std::vector<EpisodeRecord> out;
     int rc = 0;
     while ((rc = s.step()) == SQLITE_ROW) {
@@ -216,14 +249,14 @@ class SqliteStore final : public Store {
       auto top = detail::decode_top_features(s.text(9));
       if (!dir || !top) {
         s.reset();
-        return Error{"episodes: malformed row " + e.record_id, path_};
+        return Error{std::string(what) + ": malformed row " + e.record_id, path_};
       }
       e.direction = std::move(*dir);
       e.top_features = std::move(*top);
       out.push_back(std::move(e));
     }
     s.reset();
-    if (rc != SQLITE_DONE) return error(rc, "episodes");
+    if (rc != SQLITE_DONE) return error(rc, what);
     return out;
   }
 
@@ -252,6 +285,7 @@ class SqliteStore final : public Store {
       }
       s.bind(13, p.labelled_unix_ms);
       if (auto st = finish_write(s, "append_pattern"); !st) return st.error();
+      if (auto st = enqueue_if_changed(OutboxKind::kPattern, *id); !st) return st.error();
       return id;
     });
   }
@@ -259,14 +293,20 @@ class SqliteStore final : public Store {
   Status label_pattern(std::string_view record_id, const ResourceVector& outcome,
                        std::int64_t labelled_unix_ms) override {
     std::lock_guard lock(mu_);
-    Stmt& s = label_pattern_;
-    s.bind_blob(1, detail::encode_resources(outcome));
-    s.bind(2, labelled_unix_ms);
-    s.bind(3, record_id);
-    if (auto st = finish_write(s, "label_pattern"); !st) return st;
-    if (sqlite3_changes(db_.get()) == 0) {
-      return Error{"label_pattern: no pattern " + std::string(record_id), path_};
-    }
+    auto r = in_transaction("label_pattern", [&]() -> Result<std::string> {
+      Stmt& s = label_pattern_;
+      s.bind_blob(1, detail::encode_resources(outcome));
+      s.bind(2, labelled_unix_ms);
+      s.bind(3, record_id);
+      if (auto st = finish_write(s, "label_pattern"); !st) return st.error();
+      if (sqlite3_changes(db_.get()) == 0) {
+        return Error{"label_pattern: no pattern " + std::string(record_id), path_};
+      }
+      const std::string id(record_id);
+      if (auto st = enqueue_if_changed(OutboxKind::kLabel, id); !st) return st.error();
+      return id;
+    });
+    if (!r) return r.error();
     return {};
   }
 
@@ -297,6 +337,7 @@ class SqliteStore final : public Store {
       s.bind(8, c.reason);
       s.bind(9, c.unix_ms);
       if (auto st = finish_write(s, "append_change"); !st) return st.error();
+      if (auto st = enqueue_if_changed(OutboxKind::kChange, *id); !st) return st.error();
       return id;
     });
   }
@@ -308,6 +349,10 @@ class SqliteStore final : public Store {
     int pos = 1;
     if (!instance_id.empty()) s.bind(pos++, instance_id);
     s.bind(pos, clamp_count(max_count));
+    return read_changes(s, "changes");
+  }
+
+  Result<std::vector<ChangeRecord>> read_changes(Stmt& s, const char* what) {
     std::vector<ChangeRecord> out;
     int rc = 0;
     while ((rc = s.step()) == SQLITE_ROW) {
@@ -315,11 +360,11 @@ class SqliteStore final : public Store {
       c.record_id = s.text(0);
       c.host_id = s.text(1);
       c.instance_id = s.text(2);
-      auto r = resource_from_name(s.text(3));
-      auto m = mode_from_name(s.text(6));
+      auto r = detail::resource_from_name(s.text(3));
+      auto m = detail::mode_from_name(s.text(6));
       if (!r || !m) {
         s.reset();
-        return Error{"changes: malformed row " + c.record_id, path_};
+        return Error{std::string(what) + ": malformed row " + c.record_id, path_};
       }
       c.resource = *r;
       c.old_value = s.is_null(4) ? kUnknown : s.real(4);
@@ -330,8 +375,90 @@ class SqliteStore final : public Store {
       out.push_back(std::move(c));
     }
     s.reset();
-    if (rc != SQLITE_DONE) return error(rc, "changes");
+    if (rc != SQLITE_DONE) return error(rc, what);
     return out;
+  }
+
+  Result<std::vector<OutboxEntry>> outbox(std::size_t max_count) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = outbox_list_;
+    s.bind(1, clamp_count(max_count));
+    std::vector<OutboxEntry> out;
+    int rc = 0;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto kind = outbox_kind_from_name(s.text(1));
+      if (!kind) {
+        s.reset();
+        return Error{"outbox: unknown kind '" + s.text(1) + "'", path_};
+      }
+      out.push_back(OutboxEntry{s.int64(0), *kind, s.text(2)});
+    }
+    s.reset();
+    if (rc != SQLITE_DONE) return error(rc, "outbox");
+    return out;
+  }
+
+  Result<std::size_t> outbox_size() override {
+    std::lock_guard lock(mu_);
+    Stmt& s = outbox_count_;
+    const int rc = s.step();
+    const auto n = rc == SQLITE_ROW ? static_cast<std::size_t>(s.int64(0)) : 0;
+    s.reset();
+    if (rc != SQLITE_ROW) return error(rc, "outbox_size");
+    return n;
+  }
+
+  Status outbox_remove_through(std::int64_t seq) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = outbox_remove_;
+    s.bind(1, seq);
+    return finish_write(s, "outbox_remove_through");
+  }
+
+  Result<std::optional<BaselineRecord>> baseline_by_id(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = baseline_by_id_;
+    s.bind(1, id);
+    std::optional<BaselineRecord> out;
+    int rc = s.step();
+    if (rc == SQLITE_ROW) {
+      out = read_baseline(s);
+      rc = s.step();
+    }
+    s.reset();
+    if (rc != SQLITE_DONE) return error(rc, "baseline_by_id");
+    return out;
+  }
+
+  Result<std::optional<EpisodeRecord>> episode_by_id(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = episode_by_id_;
+    s.bind(1, id);
+    auto rows = read_episodes(s, "episode_by_id");
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<EpisodeRecord>{};
+    return std::optional<EpisodeRecord>(std::move(rows->front()));
+  }
+
+  Result<std::optional<PatternRecord>> pattern_by_id(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = pattern_by_id_;
+    s.bind(1, id);
+    auto rows = read_patterns(s, 1, "pattern_by_id", 2);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<PatternRecord>{};
+    return std::optional<PatternRecord>(std::move(rows->front()));
+  }
+
+  Result<std::optional<ChangeRecord>> change_by_id(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = change_by_id_;
+    s.bind(1, id);
+    s.bind(2, std::int64_t{1});
+    auto rows = read_changes(s, "change_by_id");
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<ChangeRecord>{};
+    return std::optional<ChangeRecord>(std::move(rows->front()));
   }
 
   Result<TableCounts> count_rows() override {
@@ -405,6 +532,20 @@ class SqliteStore final : public Store {
     return host + ":" + kind + ":" + epoch_ + ":" + std::to_string(seq);
   }
 
+  // Inside the caller's transaction, so the write and its queue entry commit together.
+  Status enqueue(OutboxKind kind, const std::string& id) {
+    Stmt& q = enqueue_;
+    q.bind(1, outbox_kind_name(kind));
+    q.bind(2, id);
+    return finish_write(q, "outbox");
+  }
+
+  // Queues only a write that changed a row: a re-append of a known record id is no news.
+  Status enqueue_if_changed(OutboxKind kind, const std::string& id) {
+    if (!record_outbox_ || sqlite3_changes(db_.get()) == 0) return {};
+    return enqueue(kind, id);
+  }
+
   static BaselineRecord read_baseline(const Stmt& s) {
     BaselineRecord b;
     b.record_id = s.text(0);
@@ -416,9 +557,10 @@ class SqliteStore final : public Store {
     return b;
   }
 
-  Result<std::vector<PatternRecord>> read_patterns(Stmt& s, std::size_t max_count,
-                                                   const char* what) {
-    s.bind(1, clamp_count(max_count));
+  // The statement's LIMIT is bound at `limit_pos`; other parameters are bound by the caller.
+  Result<std::vector<PatternRecord>> read_patterns(Stmt& s, std::size_t max_count, const char* what,
+                                                   int limit_pos = 1) {
+    s.bind(limit_pos, clamp_count(max_count));
     std::vector<PatternRecord> out;
     int rc = 0;
     while ((rc = s.step()) == SQLITE_ROW) {
@@ -460,10 +602,13 @@ class SqliteStore final : public Store {
   std::string path_;
   std::string host_id_;
   std::string epoch_;
+  bool record_outbox_;
   std::mutex mu_;
   Stmt put_baseline_, get_baseline_, list_baselines_, prune_baselines_, next_seq_;
   Stmt put_episode_, get_episodes_, put_pattern_, label_pattern_, labelled_, unlabelled_;
   Stmt put_change_, changes_all_, changes_one_, count_;
+  Stmt enqueue_, dequeue_baseline_, outbox_list_, outbox_count_, outbox_remove_;
+  Stmt baseline_by_id_, episode_by_id_, pattern_by_id_, change_by_id_;
 };
 
 std::int64_t default_unix_seconds() {
@@ -645,7 +790,8 @@ Result<OpenedStore> open_sqlite_store(const SqliteStoreOptions& options) {
     int rc = ins->step();
     if (rc != SQLITE_DONE) return detail::sqlite_error(raw, rc, "writing store epoch", path);
   }
-  auto store = std::make_unique<SqliteStore>(std::move(*db), path, options.host_id, epoch);
+  auto store = std::make_unique<SqliteStore>(std::move(*db), path, options.host_id, epoch,
+                                             options.record_outbox);
   if (auto st = store->prepare_all(); !st) return st.error();
   opened.store = std::move(store);
   return opened;

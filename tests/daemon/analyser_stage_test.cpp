@@ -6,6 +6,7 @@
 
 #include "augur/drift/baseline_codec.h"
 #include "augur/fingerprint/feature_table.h"
+#include "augur/store/fleet_store.h"
 #include "augur/store/sqlite_store.h"
 #include "test_process.h"
 
@@ -31,10 +32,11 @@ std::unique_ptr<store::Store> open(const std::string& path) {
 }
 
 // Steady web-like samples: the baseline learns them.
-void feed(DecisionAnalyserStage& stage, FakeClock& clock, int ticks) {
+void feed(DecisionAnalyserStage& stage, FakeClock& clock, int ticks,
+          const std::string& id = "vm-1") {
   Instance web;
-  web.id = "vm-1";
-  web.name = "web-1";
+  web.id = id;
+  web.name = "web-" + id;
   web.app_type = "web";
   auto instances = std::make_shared<const std::vector<Instance>>(std::vector<Instance>{web});
   std::mt19937_64 rng(7);
@@ -45,7 +47,7 @@ void feed(DecisionAnalyserStage& stage, FakeClock& clock, int ticks) {
     b.at = clock.now();
     b.instances = instances;
     Sample s;
-    s.instance_id = "vm-1";
+    s.instance_id = id;
     s.at = clock.now();
     s.elapsed = 1s;
     s.set(Metric::kCpuUsageCores, 1.0 + noise(rng));
@@ -89,6 +91,67 @@ TEST(DecisionAnalyserStage, SavesPeriodicallyNotOnlyAtStop) {
   auto records = reader->baselines(fingerprint::kFeatureTableVersion);
   ASSERT_TRUE(records);
   EXPECT_EQ(records->size(), 2u);
+}
+
+// Two hosts on one shared store (a SQLite file standing for the fleet database; tests/fleet
+// does the same on PostgreSQL): host B, which has never seen a web instance, judges its
+// first one by host A's web baseline, and never counts A's windows as its own.
+TEST(DecisionAnalyserStage, AnotherHostJudgesByTheFleetTypeBaseline) {
+  testing::TempDir dir;
+  auto fleet_store = [&](const std::string& host) {
+    store::FleetStoreOptions o;
+    o.local.path = dir.file(host + ".db");
+    o.local.host_id = host;
+    o.connect = [shared = dir.file("shared.db")]() -> Result<std::unique_ptr<store::Store>> {
+      store::SqliteStoreOptions so;
+      so.path = shared;
+      so.host_id = "shared";
+      auto s = store::open_sqlite_store(so);
+      if (!s) return s.error();
+      return std::unique_ptr<store::Store>(std::move(s->store));
+    };
+    o.feature_table_version = fingerprint::kFeatureTableVersion;
+    o.start_thread = false;
+    auto s = store::FleetStore::open(std::move(o));
+    EXPECT_TRUE(s) << s.error().message();
+    return std::move(*s);
+  };
+  config::Config c = small_windows();
+  c.store.backend = "postgresql";  // the fleet refresh runs (every 10 s here)
+  AnalyserStageOptions options;
+  options.fleet_refresh_interval = 10s;
+  FakeClock clock;
+
+  std::uint64_t learned = 0;
+  {
+    auto a_store = fleet_store("host-a");
+    store::FleetStore* a_sync = a_store.get();
+    DecisionAnalyserStage a(c, clock, std::move(a_store), options);
+    feed(a, clock, 60, "vm-a");
+    ASSERT_TRUE(a.save_baselines());
+    ASSERT_TRUE(a_sync->sync_now());
+    learned = a.analyzer().baselines().find_type("web")->fingerprints;
+    ASSERT_TRUE(a.analyzer().baselines().trusted(*a.analyzer().baselines().find_type("web")));
+  }
+  auto b_store = fleet_store("host-b");
+  ASSERT_TRUE(b_store->sync_now());  // B's cache now holds A's baselines
+  DecisionAnalyserStage b(c, clock, std::move(b_store), options);
+  const drift::BaselineSet& set = b.analyzer().baselines();
+  ASSERT_NE(set.find_type("web"), nullptr);
+  EXPECT_EQ(set.find_type("web")->fingerprints, learned) << "judged by A's web baseline";
+  EXPECT_TRUE(set.types().empty()) << "A's windows are not B's own contribution";
+  EXPECT_EQ(b.restored_baselines(), 0u);
+
+  feed(b, clock, 12, "vm-b");  // past one refresh: B's own windows join the view
+  const drift::Baseline* own = set.find_instance("vm-b");
+  ASSERT_NE(own, nullptr);
+  EXPECT_TRUE(set.trusted(*own)) << "seeded from the trusted fleet view at once";
+  ASSERT_EQ(set.types().count("web"), 1u);
+  const std::uint64_t own_type = set.types().find("web")->second.fingerprints;
+  EXPECT_GT(own_type, 0u);
+  // The view is rebuilt at each refresh: it holds A's windows and B's as of the last one.
+  EXPECT_GT(set.find_type("web")->fingerprints, learned);
+  EXPECT_LE(set.find_type("web")->fingerprints, learned + own_type);
 }
 
 TEST(DecisionAnalyserStage, RunsWithoutAStore) {

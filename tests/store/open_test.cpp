@@ -64,7 +64,7 @@ TEST_F(SqliteStoreOpen, MigratesAHandMadeV1FileKeepingItsRecords) {
   ASSERT_TRUE(opened.has_value()) << opened.error().message();
   EXPECT_EQ(opened->migrated_from, 1);
   EXPECT_FALSE(opened->moved_aside.has_value());
-  EXPECT_NE(opened->notice().find("migrated from v1 to v2"), std::string::npos);
+  EXPECT_NE(opened->notice().find("migrated from v1 to v3"), std::string::npos);
   auto& store = *opened->store;
   auto b = store.get_baseline("type:web", 3);
   ASSERT_TRUE(b.has_value()) << b.error().message();

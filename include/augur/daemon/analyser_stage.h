@@ -22,6 +22,10 @@ namespace augur::daemon {
 struct AnalyserStageOptions {
   Nanos save_interval = std::chrono::minutes(5);
   Nanos score_log_interval = std::chrono::minutes(15);  // observe-mode self-score in the log
+  // With a fleet store: how often other hosts' labelled patterns are taken from the store's
+  // cache into the predictor (0: config.store.cache_refresh when the backend is postgresql,
+  // never otherwise).
+  Nanos fleet_refresh_interval{0};
 };
 
 class DecisionAnalyserStage final : public AnalyserStage {
@@ -42,11 +46,16 @@ class DecisionAnalyserStage final : public AnalyserStage {
   [[nodiscard]] const engine::DecisionEngine& engine() const { return engine_; }
   [[nodiscard]] std::size_t restored_baselines() const { return restored_; }
   [[nodiscard]] std::size_t restored_patterns() const { return restored_patterns_; }
+  // Labelled patterns of other hosts added to the predictor since start (fleet store).
+  [[nodiscard]] std::size_t fleet_patterns() const { return fleet_patterns_; }
   [[nodiscard]] const AnalyserSummary& summary() const { return summary_; }
 
  private:
   void restore_baselines();
   void restore_patterns();
+  void refresh_fleet();
+  void refresh_fleet_patterns();
+  void apply_fleet_types(const std::vector<store::BaselineRecord>& records);
   void refresh_names(const std::vector<Instance>& now);
   void report_episode(const drift::Analysis& a, const drift::EpisodeEvent& e);
   void report_prediction(const Prediction& p);
@@ -66,6 +75,10 @@ class DecisionAnalyserStage final : public AnalyserStage {
   std::map<std::string, std::set<std::string>> contended_;
   SteadyTime last_save_{};
   SteadyTime last_score_log_{};
+  SteadyTime last_fleet_refresh_{};
+  std::set<std::string> fleet_pattern_ids_;  // other hosts' patterns already in the history
+  std::size_t fleet_patterns_ = 0;
+  std::size_t fleet_contributions_ = 0;
   std::size_t restored_ = 0;
   std::size_t restored_patterns_ = 0;
   DaemonView* view_;

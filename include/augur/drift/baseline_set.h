@@ -2,6 +2,12 @@
 // Every baseline the analyser keeps: one per application type (learned from every
 // instance that declares the type) and one per instance (seeded from its type, then its
 // own windows). The store persists and restores them through put_*() and the maps.
+//
+// In a fleet, other hosts' contributions to a type arrive merged (set_fleet_type). The
+// baseline that judges and seeds by type (find_type) is then the fleet view: the others'
+// merged with this host's own, rebuilt by refresh_fleet_views(); type() and types() stay
+// this host's own contribution, which it learns into and persists, so no host's windows are
+// counted twice when every host merges every other's.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -34,9 +40,16 @@ class BaselineSet {
   }
   [[nodiscard]] BaselineState state(const Baseline& b) const;
 
-  // The type's baseline, created empty when absent.
+  // This host's own baseline of the type (what it learns into), created empty when absent.
   Baseline& type(std::string_view app_type);
+  // The baseline that judges the type: its fleet view when one is set, else this host's own.
   [[nodiscard]] const Baseline* find_type(std::string_view app_type) const;
+
+  // Other hosts' contributions to the type, already merged; replaces any earlier ones.
+  void set_fleet_type(std::string app_type, Baseline others);
+  // Rebuilds every fleet view from the others' and this host's own current baselines.
+  void refresh_fleet_views();
+  [[nodiscard]] const Map& fleet_views() const { return fleet_views_; }
 
   // The instance's baseline; when absent it is created, seeded from its type's baseline
   // if that is trusted (weight capped at trust_fingerprints()), else empty.
@@ -58,6 +71,8 @@ class BaselineSet {
   bool track_covariance_;
   Map types_;
   Map instances_;
+  Map fleet_others_;  // per type: every other host's contribution, merged
+  Map fleet_views_;   // per type: fleet_others_ merged with types_ as of the last refresh
 };
 
 }  // namespace augur::drift

@@ -9,7 +9,7 @@
 // one transaction; statements are prepared once per store.
 //
 // Schema version: PRAGMA user_version, migrated forward one step at a time (v1: baselines,
-// episodes, changes, sequences, meta; v2: patterns). Opening a file
+// episodes, changes, sequences, meta; v2: patterns; v3: the fleet outbox). Opening a file
 //   - older than kSchemaVersion: migrated in place, each step in its own transaction;
 //   - newer than kSchemaVersion: moved aside to "<path>.newer-<version>" and a fresh store
 //     created (never migrated down, never overwritten);
@@ -27,12 +27,12 @@
 #include <optional>
 #include <string>
 
-#include "augur/store/store.h"
+#include "augur/store/local_store.h"
 #include "augur/util/result.h"
 
 namespace augur::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct SqliteStoreOptions {
   std::string path;     // the database file; its folder must exist
@@ -43,6 +43,10 @@ struct SqliteStoreOptions {
   std::int64_t max_pages = 0;
   // Wall clock for the ".corrupt-<unix seconds>" suffix and the store epoch (tests pin it).
   std::function<std::int64_t()> unix_seconds;
+  // Queue every write that changes a row in the outbox, in the same transaction, for the
+  // fleet layer to send to the shared store (baselines: only "type:" keys, the shared ones). Off for a store without a fleet, and for the
+  // fleet layer's second connection that imports other hosts' records.
+  bool record_outbox = false;
 };
 
 struct MovedAside {
@@ -52,7 +56,7 @@ struct MovedAside {
 };
 
 struct OpenedStore {
-  std::unique_ptr<Store> store;
+  std::unique_ptr<LocalStore> store;
   std::optional<MovedAside> moved_aside;
   int migrated_from = -1;  // the file's version before migration; -1 when none was needed
   // One line for the log: what was moved where, or which migration ran; empty otherwise.

@@ -1,0 +1,218 @@
+// Two augurd processes, host-a and host-b, on one real PostgreSQL server, each enforcing CPU
+// quotas on a real cgroup v1 controller of its own; both cgroups are of application type
+// "web" and run the same phased workload (augur/demo/phased_workload.h). Host A's workload
+// starts its phases at 36 s; its first episodes become labelled patterns in PostgreSQL.
+// Host B's starts at 96 s: by then B has pulled A's patterns, and B's first episode is
+// predicted from them (B has none of its own yet). Meanwhile the server is stopped for 20 s
+// and started again: both daemons keep ticking, their outboxes drain, and after both stop
+// every record each host made is in PostgreSQL exactly once.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "../daemon/phased_cgroup.h"
+#include "../daemon/test_process.h"
+#include "pg_test_env.h"
+
+namespace augur::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using store::test::PrivateServer;
+
+struct Host {
+  std::string id;
+  TempDir dir;
+  std::string cgroup;
+};
+
+std::string config(const Host& h, const std::string& conninfo) {
+  return "daemon:\n  runtime_dir: " + h.dir.file("run") + "\n  state_dir: " + h.dir.file("state") +
+         "\n  mode: enforce\n  host_id: " + h.id +
+         "\n"
+         "log:\n  target: stderr\n"
+         "discovery:\n  interval: 1s\n  libvirt:\n    enabled: false\n"
+         "  cgroups:\n    enabled: true\n    patterns: [\"" +
+         h.cgroup + "\"]\n    type_rules:\n      - pattern: \"" + h.cgroup +
+         "\"\n        type: web\n"
+         "sampling:\n  interval: 200ms\n"
+         "fingerprint:\n  window_ticks: 8\n  ring_capacity: 60\n"
+         "drift:\n  min_baseline_windows: 15\n  end_hold_ticks: 10\n"
+         "predict:\n  k: 3\n  min_neighbours: 2\n  horizon: 10s\n"
+         "plan:\n  cpu: {min: 0.3, max: 1.2, max_step_fraction: 0.5, cooldown: 1s}\n"
+         "  scale_down_window: 4s\n  verify_settle: 4s\n  breaker_flips_per_hour: 1000\n"
+         "store:\n  backend: postgresql\n  postgres_conninfo: \"" +
+         conninfo +
+         "\"\n  cache_refresh: 1s\n"
+         "control:\n  group: root\nmetrics:\n  enabled: false\n";
+}
+
+nlohmann::json status(const Host& h) {
+  const int rc = run_to_exit(
+      {AUGURCTL_PATH, "status", "--json", "--socket", h.dir.file("run") + "/augur.sock"},
+      h.dir.file("ctl.out"), h.dir.file("ctl.err"));
+  if (rc != 0) return nlohmann::json();
+  return nlohmann::json::parse(read_file(h.dir.file("ctl.out")), nullptr, false);
+}
+
+// Rows of `table` written by `host` in the host's local SQLite file, and its outbox's length.
+long long local_count(const Host& h, const std::string& sql) {
+  sqlite3* db = nullptr;
+  long long n = -1;
+  if (sqlite3_open_v2(h.dir.file("state/augur.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+std::size_t count_lines(const std::string& log, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// "prediction for <name>: ..." records with their NEIGHBOURS field.
+std::vector<std::string> predictions(const std::string& log) {
+  std::vector<std::string> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("prediction for ") != std::string::npos &&
+        line.find("NEIGHBOURS=") != std::string::npos) {
+      out.push_back(line);
+    }
+  }
+  return out;
+}
+
+TEST(AugurdFleet, HostALabelsHostBPredictsAndAnOutageLosesNothing) {
+  if (::access(kCgroupV1Cpu.c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "no writable cgroup v1 cpu controller at " << kCgroupV1Cpu;
+  }
+  if (::access(kCgroupUnified.c_str(), W_OK) != 0) {
+    GTEST_SKIP() << "no writable cgroup2 tree at " << kCgroupUnified;
+  }
+  PrivateServer pg;
+  ASSERT_TRUE(pg.start()) << "no PostgreSQL server";
+
+  const std::string suffix = std::to_string(::getpid());
+  Host a{"host-a", {}, "augur-fleet-a-" + suffix};
+  Host b{"host-b", {}, "augur-fleet-b-" + suffix};
+  demo::PhaseSchedule a_schedule;  // phases from 36 s, every 24 s
+  demo::PhaseSchedule b_schedule;
+  b_schedule.warmup_s = 96;
+  constexpr double kPauseAt = 44;
+  constexpr double kResumeAt = 64;
+  const double end_s = b_schedule.phase_start(0) + 14;
+
+  const auto start = demo::WorkloadClock::now();
+  PhasedCgroup a_cg(a.cgroup, a_schedule, start, 30000);
+  PhasedCgroup b_cg(b.cgroup, b_schedule, start, 30000);
+  write_file(a.dir.file("augur.yaml"), config(a, pg.conninfo()));
+  write_file(b.dir.file("augur.yaml"), config(b, pg.conninfo()));
+  Child a_daemon({AUGURD_PATH, "--config", a.dir.file("augur.yaml")}, {}, a.dir.file("out"),
+                 a.dir.file("err"));
+  Child b_daemon({AUGURD_PATH, "--config", b.dir.file("augur.yaml")}, {}, b.dir.file("out"),
+                 b.dir.file("err"));
+  auto wait_until = [&](double t) {
+    while (demo::seconds_since(start) < t) std::this_thread::sleep_for(20ms);
+  };
+
+  // The outage: ticks counted from just before the stop to just after the restart.
+  wait_until(kPauseAt);
+  const nlohmann::json a0 = status(a);
+  const nlohmann::json b0 = status(b);
+  ASSERT_TRUE(a0.is_object() && b0.is_object()) << read_file(a.dir.file("err"));
+  const auto t0 = demo::WorkloadClock::now();
+  ASSERT_TRUE(pg.pause());
+  wait_until(kResumeAt);
+  ASSERT_TRUE(pg.resume());
+  const nlohmann::json a1 = status(a);
+  const nlohmann::json b1 = status(b);
+  const double outage_s = demo::seconds_since(t0);
+  ASSERT_TRUE(a1.is_object() && b1.is_object());
+  for (const auto& [name, before, after] :
+       {std::tuple{"host-a", a0, a1}, std::tuple{"host-b", b0, b1}}) {
+    const double ticks = after["ticks"].get<double>() - before["ticks"].get<double>();
+    std::printf("[ fleet ] %s: %.0f ticks in %.1f s of outage (%.0f expected), %s drops\n", name,
+                ticks, outage_s, outage_s / 0.2, after["sample_queue_drops"].dump().c_str());
+    EXPECT_GE(ticks, 0.9 * outage_s / 0.2) << name << " did not keep its tick";
+    EXPECT_EQ(after["sample_queue_drops"], before["sample_queue_drops"]) << name;
+    EXPECT_EQ(after["plan_queue_drops"], before["plan_queue_drops"]) << name;
+  }
+
+  wait_until(end_s);
+  ASSERT_TRUE(a_daemon.running()) << read_file(a.dir.file("err"));
+  ASSERT_TRUE(b_daemon.running()) << read_file(b.dir.file("err"));
+  a_daemon.signal(SIGTERM);
+  b_daemon.signal(SIGTERM);
+  EXPECT_EQ(a_daemon.wait_exit(30s), std::optional<int>(0));
+  EXPECT_EQ(b_daemon.wait_exit(30s), std::optional<int>(0));
+  const std::string a_log = read_file(a.dir.file("err"));
+  const std::string b_log = read_file(b.dir.file("err"));
+
+  // The outage was reported once per daemon, and its end once.
+  EXPECT_EQ(count_lines(a_log, "shared store unavailable"), 1u) << a_log;
+  EXPECT_EQ(count_lines(a_log, "shared store reachable again"), 1u) << a_log;
+  EXPECT_EQ(count_lines(b_log, "shared store unavailable"), 1u) << b_log;
+
+  for (const std::string& log : {a_log, b_log}) {
+    std::istringstream in(log);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("drift episode started") != std::string::npos ||
+          line.find("prediction for") != std::string::npos ||
+          line.find("labelled") != std::string::npos || line.find("fleet") != std::string::npos) {
+        std::printf("[ fleet log ] %s\n", line.substr(0, 400).c_str());
+      }
+    }
+  }
+  // Host B's first episode was predicted from host A's patterns.
+  const std::vector<std::string> b_predictions = predictions(b_log);
+  ASSERT_FALSE(b_predictions.empty()) << "host B made no prediction\n" << b_log;
+  // NEIGHBOURS="<instance>@<unix ms> d=<distance>;...": the nearest first. Host B has at most
+  // one labelled pattern of its own by then (min_neighbours is 2), so without host A's there
+  // would be no prediction at all.
+  const std::string& first = b_predictions.front();
+  std::printf("[ fleet ] host B: %s\n", first.c_str());
+  const auto at = first.find("NEIGHBOURS=\"") + 12;
+  const std::string nearest = first.substr(at, first.find_first_of(";\"", at) - at);
+  EXPECT_NE(nearest.find(a.cgroup + "@"), std::string::npos)
+      << "host B's first prediction is not nearest to host A's pattern: " << nearest;
+
+  // Every record each host made is in PostgreSQL once: the same count as its own rows in
+  // its local file (record ids are primary keys there, so a duplicate cannot hide).
+  for (const Host* h : {&a, &b}) {
+    EXPECT_EQ(local_count(*h, "SELECT count(*) FROM outbox"), 0) << h->id << ": outbox not empty";
+    // Baselines: the type ones, the only ones a host shares.
+    for (const std::string table : {"episodes", "patterns", "changes", "baselines"}) {
+      const std::string where = " WHERE host_id = '" + h->id + "'" +
+                                (table == "baselines" ? " AND key LIKE 'type:%'" : "");
+      const long long local = local_count(*h, "SELECT count(*) FROM " + table + where);
+      auto shared = store::test::admin_sql(pg.conninfo(), "SELECT count(*) FROM " + table + where);
+      ASSERT_TRUE(shared) << shared.error().message();
+      std::printf("[ fleet ] %s %s: local %lld, PostgreSQL %s\n", h->id.c_str(), table.c_str(),
+                  local, (*shared)[0][0].c_str());
+      EXPECT_EQ(std::to_string(local), (*shared)[0][0]) << h->id << " " << table;
+    }
+  }
+  auto labelled = store::test::admin_sql(
+      pg.conninfo(),
+      "SELECT count(*) FROM patterns WHERE host_id = 'host-a' AND outcome IS NOT NULL");
+  ASSERT_TRUE(labelled);
+  EXPECT_GE(std::stoi((*labelled)[0][0]), 2) << "host A labelled fewer than two patterns";
+}
+
+}  // namespace
+}  // namespace augur::testing
