@@ -63,9 +63,11 @@ actuate::Backends make_backends(const config::Config& config, const Clock& clock
 }
 
 BackendActuatorStage::BackendActuatorStage(const config::Config& config, const Clock& clock,
-                                           DaemonView* view, bool restore_on_stop)
+                                           DaemonView* view, bool restore_on_stop,
+                                           std::shared_ptr<store::Store> store)
     : actuator_(make_backends(config, clock, libvirt_), config.plan, clock),
       view_(view),
+      store_(std::move(store)),
       restore_on_stop_(restore_on_stop) {}
 
 BackendActuatorStage::~BackendActuatorStage() = default;
@@ -120,9 +122,11 @@ void BackendActuatorStage::report(const actuate::ApplyRecord& r, const Plan* pla
   const ChangeOutcome outcome{outcome_text(r), r.backend, r.read_back,
                               r.error ? r.error->message() : std::string()};
   log_change(plan ? *plan : Plan{}, c, r.mode, name, outcome);
+  const std::int64_t now_ms = unix_ms_now();
+  record(r, now_ms);
   if (!view_) return;
   ChangeView v;
-  v.unix_ms = unix_ms_now();
+  v.unix_ms = now_ms;
   v.instance_id = r.instance_id;
   v.instance = name;
   v.resource = std::string(resource_name(r.resource));
@@ -135,6 +139,24 @@ void BackendActuatorStage::report(const actuate::ApplyRecord& r, const Plan* pla
   v.mode = std::string(mode_name(r.mode));
   v.error = outcome.error;
   view_->record_change(std::move(v));
+}
+
+// The audit trail in the store: what was written to an instance (applied, read back). A
+// failed store write is logged; the change itself stands.
+void BackendActuatorStage::record(const actuate::ApplyRecord& r, std::int64_t unix_ms) {
+  if (!store_ || r.outcome != actuate::Outcome::kApplied) return;
+  store::ChangeRecord c;
+  c.instance_id = r.instance_id;
+  c.resource = r.resource;
+  c.old_value = r.old_value;
+  c.new_value = r.new_value;
+  c.mode = r.mode;
+  c.reason = r.reason;
+  c.unix_ms = unix_ms;
+  if (auto id = store_->append_change(c); !id) {
+    log::write(log::Level::kError, "change not recorded in the store: " + id.error().message(),
+               {{"INSTANCE_ID", r.instance_id}});
+  }
 }
 
 }  // namespace augur::daemon

@@ -13,6 +13,7 @@
 #include "augur/daemon/daemon_view.h"
 #include "augur/daemon/pipeline.h"
 #include "augur/discovery/libvirt_connection.h"
+#include "augur/store/store.h"
 
 namespace augur::daemon {
 
@@ -20,8 +21,9 @@ class BackendActuatorStage final : public ActuatorStage {
  public:
   // Backends that cannot start (no cgroup mount, libvirt disabled) are left out with a
   // log line; changes they would have made are reported unsupported.
+  // `store` (may be null) keeps the audit trail: one ChangeRecord per applied change.
   BackendActuatorStage(const config::Config& config, const Clock& clock, DaemonView* view,
-                       bool restore_on_stop);
+                       bool restore_on_stop, std::shared_ptr<store::Store> store = nullptr);
   ~BackendActuatorStage() override;
 
   void apply(const PlanBatch& batch, Mode mode) override;
@@ -34,10 +36,12 @@ class BackendActuatorStage final : public ActuatorStage {
  private:
   void refresh(const std::vector<Instance>& instances);
   void report(const actuate::ApplyRecord& r, const Plan* plan);
+  void record(const actuate::ApplyRecord& r, std::int64_t unix_ms);
 
   std::unique_ptr<discovery::LibvirtConnection> libvirt_;
   actuate::Actuator actuator_;
   DaemonView* view_;
+  std::shared_ptr<store::Store> store_;
   std::atomic<bool> restore_on_stop_;  // a reload may change it
   std::map<std::string, Instance, std::less<>> instances_;
 };

@@ -71,7 +71,7 @@ std::string neighbour_list(const Prediction& p) {
 }  // namespace
 
 DecisionAnalyserStage::DecisionAnalyserStage(const config::Config& config, const Clock& clock,
-                                             std::unique_ptr<store::Store> store,
+                                             std::shared_ptr<store::Store> store,
                                              AnalyserStageOptions options, DaemonView* view)
     : clock_(clock),
       store_(std::move(store)),

@@ -145,10 +145,13 @@ Stages build_stages(const config::Config& config, const Clock& clock, DaemonView
                {{"CONFIG_FILE", config.source_file}});
     s.sampler = std::make_unique<NoSamplingStage>();
   }
-  s.analyser = std::make_unique<DecisionAnalyserStage>(config, clock, open_store(config),
-                                                       AnalyserStageOptions{}, &view);
+  // One store for both threads (its calls are serialised inside): the analyser's baselines,
+  // episodes and patterns, the actuator's audit trail of applied changes.
+  std::shared_ptr<store::Store> store = open_store(config);
+  s.analyser =
+      std::make_unique<DecisionAnalyserStage>(config, clock, store, AnalyserStageOptions{}, &view);
   s.actuator = std::make_unique<BackendActuatorStage>(config, clock, &view,
-                                                      config.daemon.restore_on_shutdown);
+                                                      config.daemon.restore_on_shutdown, store);
   return s;
 }
 

@@ -33,7 +33,7 @@ class DecisionAnalyserStage final : public AnalyserStage {
   // `store` may be null (no persistence: the daemon said why at start); `view` may be null
   // (nothing published, nothing paused).
   DecisionAnalyserStage(const config::Config& config, const Clock& clock,
-                        std::unique_ptr<store::Store> store, AnalyserStageOptions options = {},
+                        std::shared_ptr<store::Store> store, AnalyserStageOptions options = {},
                         DaemonView* view = nullptr);
   ~DecisionAnalyserStage() override;
 
@@ -66,7 +66,7 @@ class DecisionAnalyserStage final : public AnalyserStage {
   [[nodiscard]] std::string name_of(const std::string& instance_id) const;
 
   const Clock& clock_;
-  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<store::Store> store_;  // shared with the actuator's audit trail
   AnalyserStageOptions options_;
   engine::DecisionEngine engine_;
   std::shared_ptr<const std::vector<Instance>> instances_;
