@@ -169,15 +169,7 @@ class SqliteStore final : public LocalStore {
     s.bind(1, host.empty() ? std::string_view(host_id_) : host);
     s.bind(2, key);
     s.bind(3, static_cast<std::int64_t>(version));
-    std::optional<BaselineRecord> out;
-    int rc = s.step();
-    if (rc == SQLITE_ROW) {
-      out = read_baseline(s);
-      rc = s.step();
-    }
-    s.reset();
-    if (rc != SQLITE_DONE) return error(rc, "get_baseline");
-    return out;
+    return read_one_baseline(s, "get_baseline");
   }
 
   Result<std::vector<BaselineRecord>> baselines(std::uint32_t version) override {
@@ -419,35 +411,21 @@ class SqliteStore final : public LocalStore {
     std::lock_guard lock(mu_);
     Stmt& s = baseline_by_id_;
     s.bind(1, id);
-    std::optional<BaselineRecord> out;
-    int rc = s.step();
-    if (rc == SQLITE_ROW) {
-      out = read_baseline(s);
-      rc = s.step();
-    }
-    s.reset();
-    if (rc != SQLITE_DONE) return error(rc, "baseline_by_id");
-    return out;
+    return read_one_baseline(s, "baseline_by_id");
   }
 
   Result<std::optional<EpisodeRecord>> episode_by_id(std::string_view id) override {
     std::lock_guard lock(mu_);
     Stmt& s = episode_by_id_;
     s.bind(1, id);
-    auto rows = read_episodes(s, "episode_by_id");
-    if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<EpisodeRecord>{};
-    return std::optional<EpisodeRecord>(std::move(rows->front()));
+    return first_row(read_episodes(s, "episode_by_id"));
   }
 
   Result<std::optional<PatternRecord>> pattern_by_id(std::string_view id) override {
     std::lock_guard lock(mu_);
     Stmt& s = pattern_by_id_;
     s.bind(1, id);
-    auto rows = read_patterns(s, 1, "pattern_by_id", 2);
-    if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<PatternRecord>{};
-    return std::optional<PatternRecord>(std::move(rows->front()));
+    return first_row(read_patterns(s, 1, "pattern_by_id", 2));
   }
 
   Result<std::optional<ChangeRecord>> change_by_id(std::string_view id) override {
@@ -455,10 +433,7 @@ class SqliteStore final : public LocalStore {
     Stmt& s = change_by_id_;
     s.bind(1, id);
     s.bind(2, std::int64_t{1});
-    auto rows = read_changes(s, "change_by_id");
-    if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<ChangeRecord>{};
-    return std::optional<ChangeRecord>(std::move(rows->front()));
+    return first_row(read_changes(s, "change_by_id"));
   }
 
   Result<TableCounts> count_rows() override {
@@ -544,6 +519,26 @@ class SqliteStore final : public LocalStore {
   Status enqueue_if_changed(OutboxKind kind, const std::string& id) {
     if (!record_outbox_ || sqlite3_changes(db_.get()) == 0) return {};
     return enqueue(kind, id);
+  }
+
+  // The one row a lookup by key may find, or none.
+  Result<std::optional<BaselineRecord>> read_one_baseline(Stmt& s, const char* what) {
+    std::optional<BaselineRecord> out;
+    int rc = s.step();
+    if (rc == SQLITE_ROW) {
+      out = read_baseline(s);
+      rc = s.step();
+    }
+    s.reset();
+    if (rc != SQLITE_DONE) return error(rc, what);
+    return out;
+  }
+
+  template <class T>
+  static Result<std::optional<T>> first_row(Result<std::vector<T>> rows) {
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<T>{};
+    return std::optional<T>(std::move(rows->front()));
   }
 
   static BaselineRecord read_baseline(const Stmt& s) {
