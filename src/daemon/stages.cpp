@@ -69,9 +69,10 @@ class NoSamplingStage final : public SamplerStage {
   void sample(SteadyTime, SampleBatch&) override {}
 };
 
-void log_store_notice(const std::string& notice, bool moved_aside, const std::string& path) {
+void log_store_notice(const store::OpenedStore& opened, const std::string& path) {
+  const std::string notice = opened.notice();
   if (notice.empty()) return;
-  log::write(moved_aside ? log::Level::kWarn : log::Level::kInfo, notice, {{"PATH", path}});
+  log::write(opened.moved_aside ? log::Level::kWarn : log::Level::kInfo, notice, {{"PATH", path}});
 }
 
 // A fleet: the host's SQLite file serves every call and queues writes for the shared
@@ -102,15 +103,15 @@ std::unique_ptr<store::Store> open_fleet_store(const config::Config& config,
     log::write(level, message, {{"STORE_SERVER", server}});
   };
   const std::string path = o.local.path;
-  std::string notice;
-  auto opened = store::FleetStore::open(std::move(o), &notice);
+  store::OpenedStore local_file;
+  auto opened = store::FleetStore::open(std::move(o), &local_file);
   if (!opened) {
     log::write(log::Level::kError,
                "store unavailable, running without it: " + opened.error().message(),
                {{"PATH", path}});
     return nullptr;
   }
-  log_store_notice(notice, notice.find("moved aside") != std::string::npos, path);
+  log_store_notice(local_file, path);
   log::info("fleet store: local cache and outbox {}, shared store {}", path, server);
   return std::move(*opened);
 }
@@ -129,7 +130,7 @@ std::unique_ptr<store::Store> open_store(const config::Config& config) {
                {{"PATH", o.path}});
     return nullptr;
   }
-  log_store_notice(opened->notice(), opened->moved_aside.has_value(), o.path);
+  log_store_notice(*opened, o.path);
   return std::move(opened->store);
 }
 

@@ -263,13 +263,16 @@ FleetStore::~FleetStore() {
 }
 
 Result<std::unique_ptr<FleetStore>> FleetStore::open(FleetStoreOptions options,
-                                                     std::string* notice) {
+                                                     OpenedStore* local_opened) {
   auto impl = std::make_unique<Impl>();
   SqliteStoreOptions local = options.local;
   local.record_outbox = true;
   auto opened = open_sqlite_store(local);
   if (!opened) return opened.error();
-  if (notice) *notice = opened->notice();
+  if (local_opened) {
+    local_opened->moved_aside = opened->moved_aside;
+    local_opened->migrated_from = opened->migrated_from;
+  }
   // The second connection opens the file as it now is (moved aside or migrated above).
   local.record_outbox = false;
   auto import = open_sqlite_store(local);

@@ -73,10 +73,11 @@ struct FleetStoreOptions {
 
 class FleetStore final : public Store {
  public:
-  // Opens (or migrates, or moves aside) the local file like open_sqlite_store; the shared
-  // store is connected from the sync thread, so a down database does not delay start.
+  // Opens (or migrates, or moves aside) the local file like open_sqlite_store, saying what it
+  // did in `local` (its store left empty); the shared store is connected from the sync
+  // thread, so a down database does not delay start.
   static Result<std::unique_ptr<FleetStore>> open(FleetStoreOptions options,
-                                                  std::string* notice = nullptr);
+                                                  OpenedStore* local = nullptr);
   ~FleetStore() override;
   FleetStore(const FleetStore&) = delete;
   FleetStore& operator=(const FleetStore&) = delete;
