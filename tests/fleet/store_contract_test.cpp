@@ -13,12 +13,16 @@
 #include <set>
 #include <thread>
 
+#include "../store/sample_records.h"
 #include "augur/store/postgres_store.h"
 #include "augur/store/sqlite_store.h"
 #include "pg_test_env.h"
 
 namespace augur::store {
 namespace {
+
+using test::outcome;
+using test::pattern;
 
 class Backend {
  public:
@@ -108,31 +112,6 @@ EpisodeRecord episode(const std::string& instance, std::int64_t start_ms) {
   e.direction = {0.5, -0.25, kUnknown, 1e-300};
   e.top_features = {{3, 2.5}, {0, -1.0 / 3.0}};
   return e;
-}
-
-PatternRecord pattern(const std::string& instance, std::int64_t created_ms) {
-  PatternRecord p;
-  p.instance_id = instance;
-  p.app_type = "db";
-  p.created_unix_ms = created_ms;
-  p.magnitude = 3.5;
-  p.feature_table_version = 4;
-  p.direction = {0.0, 0.6, 0.8};
-  p.usage[Resource::kCpu] = 1.5;
-  p.usage[Resource::kDisk] = 2e7;
-  p.allocation[Resource::kCpu] = 2;
-  p.allocation[Resource::kMemory] = 4e9;
-  p.host_load[Resource::kDisk] = 0.8;  // others unknown (NaN) must survive
-  return p;
-}
-
-ResourceVector outcome(double disk) {
-  ResourceVector o;
-  o[Resource::kCpu] = 0;
-  o[Resource::kMemory] = 0;
-  o[Resource::kDisk] = disk;
-  o[Resource::kNetwork] = 0;
-  return o;
 }
 
 ChangeRecord change(const std::string& instance, std::int64_t unix_ms, double to) {
