@@ -13,8 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <vector>
 
 namespace augur::daemon {
@@ -51,18 +50,20 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
-// Supplementary groups of a peer, from /proc/<pid>/status ("Groups: 4 24 27").
-std::vector<gid_t> peer_groups(pid_t pid) {
-  std::vector<gid_t> groups;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Groups:", 0) != 0) continue;
-    std::istringstream ss(line.substr(7));
-    unsigned long g;
-    while (ss >> g) groups.push_back(static_cast<gid_t>(g));
+// The peer's supplementary groups, recorded by the kernel at connect(). The buffer grows
+// when the kernel says ERANGE (it then reports the length it needs).
+std::optional<std::vector<gid_t>> peer_groups(int client) {
+  std::vector<gid_t> groups(32);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    auto len = static_cast<socklen_t>(groups.size() * sizeof(gid_t));
+    if (::getsockopt(client, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) == 0) {
+      groups.resize(len / sizeof(gid_t));
+      return groups;
+    }
+    if (errno != ERANGE) return std::nullopt;
+    groups.resize(len / sizeof(gid_t) + 1);
   }
-  return groups;
+  return std::nullopt;
 }
 
 bool send_all(int fd, std::string_view data) {
@@ -180,10 +181,7 @@ bool ControlServer::peer_allowed(const PeerCredentials& peer) const {
   if (peer.uid == 0) return true;
   if (group_ == static_cast<gid_t>(-1)) return false;
   if (peer.gid == group_) return true;
-  for (gid_t g : peer_groups(peer.pid)) {
-    if (g == group_) return true;
-  }
-  return false;
+  return std::find(peer.groups.begin(), peer.groups.end(), group_) != peer.groups.end();
 }
 
 bool ControlServer::take_token() {
@@ -201,7 +199,10 @@ void ControlServer::handle(int client) {
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (::getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return;
-  const PeerCredentials peer{cred.pid, cred.uid, cred.gid};
+  // Unknown groups (an old kernel without SO_PEERGROUPS) leave only root and the primary
+  // group allowed: the check fails closed.
+  const PeerCredentials peer{cred.pid, cred.uid, cred.gid,
+                             peer_groups(client).value_or(std::vector<gid_t>{})};
   if (!peer_allowed(peer)) {
     ++refused_peers_;
     send_all(

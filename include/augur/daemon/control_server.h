@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "augur/util/result.h"
 
@@ -28,6 +29,9 @@ struct PeerCredentials {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  // Supplementary groups as the kernel recorded them when the peer connected
+  // (SO_PEERGROUPS): no later exec or exit of the peer can change what is checked.
+  std::vector<gid_t> groups;
 };
 
 // Answers one request line (without its newline) with one response line.
