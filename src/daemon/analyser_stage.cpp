@@ -231,7 +231,14 @@ std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode)
   if (store_ && options_.fleet_refresh_interval > Nanos{0} &&
       clock_.now() - last_fleet_refresh_ >= options_.fleet_refresh_interval) {
     last_fleet_refresh_ = clock_.now();
-    refresh_fleet();
+    // Other hosts' records are re-read from the store only when the fleet layer imported
+    // some since; this host's own windows join the views at every refresh (in memory).
+    if (const std::uint64_t g = store_->imported_generation(); g != fleet_generation_) {
+      fleet_generation_ = g;
+      refresh_fleet();
+    } else {
+      engine_.analyzer().baselines().refresh_fleet_views();
+    }
   }
   if (clock_.now() - last_score_log_ >= options_.score_log_interval) {
     last_score_log_ = clock_.now();

@@ -355,6 +355,10 @@ FleetStatus FleetStore::status() const {
   return impl_->status;
 }
 
+std::uint64_t FleetStore::imported_generation() const {
+  return status().pulled;
+}
+
 Status FleetStore::sync_now(bool refresh) {
   return impl_->pass(refresh);
 }

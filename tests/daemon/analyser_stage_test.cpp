@@ -154,6 +154,83 @@ TEST(DecisionAnalyserStage, AnotherHostJudgesByTheFleetTypeBaseline) {
   EXPECT_LE(set.find_type("web")->fingerprints, learned + own_type);
 }
 
+// A real SQLite store whose reads of the fleet-wide tables are counted, and whose
+// imported_generation the test sets (as a fleet layer's pulls would raise it).
+class CountingStore : public store::Store {
+ public:
+  explicit CountingStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
+  int fleet_reads = 0;
+  std::uint64_t generation = 0;
+
+  const std::string& host_id() const override { return inner_->host_id(); }
+  Status put_baseline(const store::BaselineRecord& b) override { return inner_->put_baseline(b); }
+  Result<std::optional<store::BaselineRecord>> get_baseline(std::string_view key,
+                                                            std::uint32_t version,
+                                                            std::string_view host) override {
+    return inner_->get_baseline(key, version, host);
+  }
+  Result<std::vector<store::BaselineRecord>> baselines(std::uint32_t version) override {
+    ++fleet_reads;
+    return inner_->baselines(version);
+  }
+  Result<std::size_t> prune_stale_baselines(std::uint32_t version, std::int64_t ms) override {
+    return inner_->prune_stale_baselines(version, ms);
+  }
+  Result<std::string> append_episode(const store::EpisodeRecord& e) override {
+    return inner_->append_episode(e);
+  }
+  Result<std::string> append_pattern(const store::PatternRecord& p) override {
+    return inner_->append_pattern(p);
+  }
+  Status label_pattern(std::string_view id, const ResourceVector& outcome,
+                       std::int64_t ms) override {
+    return inner_->label_pattern(id, outcome, ms);
+  }
+  Result<std::vector<store::PatternRecord>> labelled_patterns(std::size_t max) override {
+    ++fleet_reads;
+    return inner_->labelled_patterns(max);
+  }
+  Result<std::vector<store::PatternRecord>> unlabelled_patterns(std::size_t max) override {
+    return inner_->unlabelled_patterns(max);
+  }
+  Result<std::vector<store::EpisodeRecord>> episodes(std::string_view id) override {
+    return inner_->episodes(id);
+  }
+  Result<std::string> append_change(const store::ChangeRecord& c) override {
+    return inner_->append_change(c);
+  }
+  Result<std::vector<store::ChangeRecord>> changes(std::string_view id, std::size_t max) override {
+    return inner_->changes(id, max);
+  }
+  Result<store::TableCounts> count_rows() override { return inner_->count_rows(); }
+  std::uint64_t imported_generation() const override { return generation; }
+
+ private:
+  std::unique_ptr<store::Store> inner_;
+};
+
+// The fleet refresh re-reads the fleet-wide tables only after the fleet layer imported
+// something: on a quiet fleet a refresh costs the tick thread no store read.
+TEST(DecisionAnalyserStage, FleetRefreshReadsTheStoreOnlyAfterAnImport) {
+  testing::TempDir dir;
+  auto owned = std::make_shared<CountingStore>(open(dir.file("augur.db")));
+  CountingStore& store = *owned;
+  config::Config c = small_windows();
+  c.store.backend = "postgresql";
+  AnalyserStageOptions options;
+  options.fleet_refresh_interval = 10s;
+  FakeClock clock;
+  DecisionAnalyserStage stage(c, clock, owned, options);
+  const int at_start = store.fleet_reads;  // the restore at start
+  feed(stage, clock, 35);                  // three refresh intervals, nothing imported
+  EXPECT_EQ(store.fleet_reads, at_start);
+  store.generation = 1;
+  feed(stage, clock, 11);  // one refresh: both fleet-wide tables read once
+  EXPECT_EQ(store.fleet_reads, at_start + 2);
+  feed(stage, clock, 22);
+  EXPECT_EQ(store.fleet_reads, at_start + 2);
+}
+
 TEST(DecisionAnalyserStage, RunsWithoutAStore) {
   FakeClock clock;
   DecisionAnalyserStage stage(small_windows(), clock, nullptr);

@@ -76,6 +76,7 @@ class DecisionAnalyserStage final : public AnalyserStage {
   SteadyTime last_save_{};
   SteadyTime last_score_log_{};
   SteadyTime last_fleet_refresh_{};
+  std::uint64_t fleet_generation_ = 0;       // the store's imported_generation() last read
   std::set<std::string> fleet_pattern_ids_;  // other hosts' patterns already in the history
   std::size_t fleet_patterns_ = 0;
   std::size_t fleet_contributions_ = 0;

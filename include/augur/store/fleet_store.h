@@ -103,6 +103,8 @@ class FleetStore final : public Store {
   Result<TableCounts> count_rows() override;
 
   [[nodiscard]] FleetStatus status() const;
+  // The records of other hosts pulled since start (FleetStatus::pulled).
+  [[nodiscard]] std::uint64_t imported_generation() const override;
   // One pass now: connect if needed, send the whole queue, pull when `refresh` (or when
   // never pulled). The sync thread runs the same; an error leaves the queue as it was.
   Status sync_now(bool refresh = true);

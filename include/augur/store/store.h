@@ -56,6 +56,10 @@ class Store {
                                                     std::size_t max_count) = 0;
 
   virtual Result<TableCounts> count_rows() = 0;
+
+  // Grows whenever records of other hosts arrive in this store (a fleet layer's pulls); a
+  // reader of them re-reads only when it changed. Stores that import nothing stay at 0.
+  [[nodiscard]] virtual std::uint64_t imported_generation() const { return 0; }
 };
 
 }  // namespace augur::store
