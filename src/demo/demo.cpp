@@ -42,6 +42,7 @@
 #include "augur/demo/phased_workload.h"
 #include "augur/host/cgroup_layout.h"
 #include "augur/host/open_file.h"
+#include "augur/host/pressure.h"
 
 namespace augur::demo {
 namespace {
@@ -195,6 +196,9 @@ struct CpuStat {
   long periods = 0;
   long throttled_periods = 0;
   long throttled_ns = 0;
+  // CPU pressure stall ("some" total, µs) of the copy's cgroup2 group: the time some of its
+  // tasks were runnable but not running, throttled or waiting behind others. -1: no cgroup2.
+  long long cpu_stall_usec = -1;
 };
 
 struct Group {
@@ -229,7 +233,13 @@ struct Group {
       }
       return 0L;
     };
-    return CpuStat{get("nr_periods"), get("nr_throttled"), get("throttled_time")};
+    CpuStat s{get("nr_periods"), get("nr_throttled"), get("throttled_time")};
+    if (!unified_dir.empty()) {
+      if (auto p = host::parse_pressure(read_file(unified_dir + "/cpu.pressure"))) {
+        s.cpu_stall_usec = static_cast<long long>(p->some.total_usec);
+      }
+    }
+    return s;
   }
   // utime + stime of the workload (all its threads), in clock ticks.
   [[nodiscard]] long cpu_ticks() const {
@@ -381,6 +391,21 @@ struct Change {
   std::string reason;  // "prediction", "reactive", "scale-down", "undo", "bounds"
 };
 
+// "; CPU pressure stall augur 1.20 s, static 9.80 s, reactive 4.10 s", or "" without cgroup2.
+std::string stall_text(const std::array<double, 3>& stall_s) {
+  if (std::any_of(stall_s.begin(), stall_s.end(), [](double v) { return v < 0; })) return "";
+  char buf[128];
+  std::snprintf(buf, sizeof(buf),
+                "; CPU pressure stall augur %.2f s, static %.2f s, reactive %.2f s", stall_s[0],
+                stall_s[1], stall_s[2]);
+  return buf;
+}
+
+// Adds a round's measured stall to a sum that stays unmeasured (-1) once one is missing.
+void add_stall(std::array<double, 3>& sum, const std::array<double, 3>& round) {
+  for (std::size_t i = 0; i < 3; ++i) sum[i] = sum[i] < 0 || round[i] < 0 ? -1 : sum[i] + round[i];
+}
+
 // A round is one phase: from its start to the next one's (the last: to the run's end).
 // Index 0 of the demo's list is the warm-up before the first phase.
 struct Round {
@@ -388,6 +413,7 @@ struct Round {
   double t0 = 0;
   std::array<CpuStat, 3> at_start{};
   std::array<double, 3> throttled_s{};
+  std::array<double, 3> stall_s{-1, -1, -1};  // CPU pressure stall; -1: not measured
   std::array<int, 3> changes{};
   std::array<double, 3> first_throttled_s{-1, -1, -1};  // seconds into the round; -1: never
   double augur_quota0 = 0;
@@ -523,6 +549,10 @@ struct Demo {
       const std::size_t i = index_of(p);
       r.throttled_s[i] =
           static_cast<double>(web(p).stat.throttled_ns - r.at_start[i].throttled_ns) / 1e9;
+      if (web(p).stat.cpu_stall_usec >= 0 && r.at_start[i].cpu_stall_usec >= 0) {
+        r.stall_s[i] =
+            static_cast<double>(web(p).stat.cpu_stall_usec - r.at_start[i].cpu_stall_usec) / 1e6;
+      }
     }
   }
 
@@ -740,6 +770,8 @@ struct Demo {
         kStartCores, schedule.crossing_s(kStartCores));
     std::array<double, 3> total{};
     std::array<double, 3> after{};
+    std::array<double, 3> total_stall{};
+    std::array<double, 3> after_stall{};
     std::array<int, 3> changes{};
     int ahead = 0;
     int predicted_rounds = 0;
@@ -751,9 +783,12 @@ struct Demo {
         changes[i] += r.changes[i];
         if (r.number > kLearningRounds) after[i] += r.throttled_s[i];
       }
+      add_stall(total_stall, r.stall_s);
+      if (r.number > kLearningRounds) add_stall(after_stall, r.stall_s);
       if (r.number == 0) {
-        std::printf("warm-up: throttled augur %.2f s, static %.2f s, reactive %.2f s\n",
-                    r.throttled_s[0], r.throttled_s[1], r.throttled_s[2]);
+        std::printf("warm-up: throttled augur %.2f s, static %.2f s, reactive %.2f s%s\n",
+                    r.throttled_s[0], r.throttled_s[1], r.throttled_s[2],
+                    stall_text(r.stall_s).c_str());
         continue;
       }
       char none[64];
@@ -806,6 +841,9 @@ struct Demo {
           "         Augur: first raise %s, first throttled %s%s: %s\n",
           r.number, r.throttled_s[0], r.throttled_s[1], r.throttled_s[2], r.changes[0],
           r.changes[2], raise.c_str(), throttled, lead.c_str(), verdict.c_str());
+      if (const std::string stall = stall_text(r.stall_s); !stall.empty()) {
+        std::printf("         %s\n", stall.substr(2).c_str());
+      }
       if (!r.prediction.empty()) std::printf("         %s\n", r.prediction.c_str());
       if (!r.episode_started) {
         std::printf(
@@ -818,9 +856,10 @@ struct Demo {
               ? "rounds " + std::to_string(kLearningRounds + 1) + "-" + std::to_string(rounds)
               : "round " + std::to_string(rounds);
       std::printf(
-          "after learning (%s): throttled augur %.2f s, static %.2f s, reactive %.2f s; Augur "
+          "after learning (%s): throttled augur %.2f s, static %.2f s, reactive %.2f s%s; Augur "
           "ahead in %d of %d rounds",
-          counted.c_str(), after[0], after[1], after[2], ahead, predicted_rounds);
+          counted.c_str(), after[0], after[1], after[2], stall_text(after_stall).c_str(), ahead,
+          predicted_rounds);
       if (ahead > 0 && std::lround(lead_min * 10) == std::lround(lead_max * 10)) {
         std::printf(", lead %.1f s", lead_min);
       } else if (ahead > 0) {
@@ -842,6 +881,9 @@ struct Demo {
                                : "");
     std::printf("total throttled: augur %.2f s, static %.2f s, reactive %.2f s\n", total[0],
                 total[1], total[2]);
+    if (const std::string stall = stall_text(total_stall); !stall.empty()) {
+      std::printf("total %s\n", stall.substr(2).c_str());
+    }
   }
 
   void cleanup() {

@@ -143,6 +143,18 @@ TEST(AugurdDemo, DefaultRunFinishesInTimeAndAugurActsAheadAfterLearning) {
       3)
       << out;
   EXPECT_LT(augur_s, static_s) << out;
+  // CPU pressure stall from each copy's cgroup2 group (this machine has one with cpu.pressure):
+  // throttling shows there too, so Augur's copy stalls less than the static one.
+  const auto stall_at = out.find("total CPU pressure stall augur ");
+  ASSERT_NE(stall_at, std::string::npos) << "no pressure in the summary\n" << out;
+  double augur_stall = -1, static_stall = -1, reactive_stall = -1;
+  ASSERT_EQ(std::sscanf(out.c_str() + stall_at,
+                        "total CPU pressure stall augur %lf s, static %lf s, reactive %lf s",
+                        &augur_stall, &static_stall, &reactive_stall),
+            3)
+      << out;
+  EXPECT_GE(reactive_stall, 0) << out;
+  EXPECT_LT(augur_stall, static_stall) << out;
 
   // After learning (two labelled episodes: rounds 1 and 2), Augur acts ahead of demand in
   // most rounds, and its copy is throttled less than the reactive controller's.
