@@ -66,6 +66,7 @@ class PgRow {
   PgRow(const PGresult* r, int row) : r_(r), row_(row) {}
   [[nodiscard]] bool is_null(int col) const { return PQgetisnull(r_, row_, col) != 0; }
   [[nodiscard]] std::string text(int col) const;  // text and bytea alike
+  [[nodiscard]] std::string bytes(int col) const { return text(col); }
   [[nodiscard]] std::int64_t int8(int col);
   [[nodiscard]] double float8(int col);
   [[nodiscard]] std::optional<std::int64_t> opt_int8(int col);

@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "pg_connection.h"
 #include "pg_schema.h"
+#include "record_rows.h"
 
 namespace augur::store {
 
@@ -178,78 +179,6 @@ std::vector<PgStatement> all_statements() {
   return out;
 }
 
-BaselineRecord read_baseline(PgRow& row) {
-  BaselineRecord b;
-  b.record_id = row.text(0);
-  b.host_id = row.text(1);
-  b.key = row.text(2);
-  b.feature_table_version = static_cast<std::uint32_t>(row.int8(3));
-  b.payload = row.text(4);
-  b.updated_unix_ms = row.int8(5);
-  return b;
-}
-
-std::optional<EpisodeRecord> read_episode(PgRow& row) {
-  EpisodeRecord e;
-  e.record_id = row.text(0);
-  e.host_id = row.text(1);
-  e.instance_id = row.text(2);
-  e.app_type = row.text(3);
-  e.start_unix_ms = row.int8(4);
-  e.end_unix_ms = row.opt_int8(5);
-  e.peak_score = row.float8(6);
-  e.feature_table_version = static_cast<std::uint32_t>(row.int8(7));
-  auto dir = detail::decode_doubles(row.text(8));
-  auto top = detail::decode_top_features(row.text(9));
-  if (!row.ok() || !dir || !top) return std::nullopt;
-  e.direction = std::move(*dir);
-  e.top_features = std::move(*top);
-  return e;
-}
-
-std::optional<PatternRecord> read_pattern(PgRow& row) {
-  PatternRecord p;
-  p.record_id = row.text(0);
-  p.host_id = row.text(1);
-  p.instance_id = row.text(2);
-  p.app_type = row.text(3);
-  p.created_unix_ms = row.int8(4);
-  p.magnitude = row.float8(5);
-  p.feature_table_version = static_cast<std::uint32_t>(row.int8(6));
-  auto dir = detail::decode_doubles(row.text(7));
-  auto usage = detail::decode_resources(row.text(8));
-  auto alloc = detail::decode_resources(row.text(9));
-  auto load = detail::decode_resources(row.text(10));
-  if (!row.is_null(11)) {
-    p.outcome = detail::decode_resources(row.text(11));
-    if (!p.outcome) return std::nullopt;
-  }
-  p.labelled_unix_ms = row.opt_int8(12);
-  if (!row.ok() || !dir || !usage || !alloc || !load) return std::nullopt;
-  p.direction = std::move(*dir);
-  p.usage = *usage;
-  p.allocation = *alloc;
-  p.host_load = *load;
-  return p;
-}
-
-std::optional<ChangeRecord> read_change(PgRow& row) {
-  ChangeRecord c;
-  c.record_id = row.text(0);
-  c.host_id = row.text(1);
-  c.instance_id = row.text(2);
-  auto r = detail::resource_from_name(row.text(3));
-  c.old_value = row.float8(4);
-  c.new_value = row.float8(5);
-  auto m = detail::mode_from_name(row.text(6));
-  c.reason = row.text(7);
-  c.unix_ms = row.int8(8);
-  if (!row.ok() || !r || !m) return std::nullopt;
-  c.resource = *r;
-  c.mode = *m;
-  return c;
-}
-
 // Rows changed by an INSERT/UPDATE/DELETE.
 std::size_t affected(const PgResultPtr& r) {
   const char* n = PQcmdTuples(r.get());
@@ -298,7 +227,7 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     auto rows = read_rows<BaselineRecord>("get_baseline", p, "get_baseline",
                                           [](PgRow& row) -> std::optional<BaselineRecord> {
-                                            auto b = read_baseline(row);
+                                            auto b = detail::baseline_from_row(row);
                                             if (!row.ok()) return std::nullopt;
                                             return b;
                                           });
@@ -313,7 +242,7 @@ class PostgresStore final : public Store {
     std::lock_guard lock(mu_);
     return read_rows<BaselineRecord>("list_baselines", p, "baselines",
                                      [](PgRow& row) -> std::optional<BaselineRecord> {
-                                       auto b = read_baseline(row);
+                                       auto b = detail::baseline_from_row(row);
                                        if (!row.ok()) return std::nullopt;
                                        return b;
                                      });
@@ -349,7 +278,7 @@ class PostgresStore final : public Store {
     PgParams p;
     p.text(instance_id);
     std::lock_guard lock(mu_);
-    return read_rows<EpisodeRecord>("get_episodes", p, "episodes", read_episode);
+    return read_rows<EpisodeRecord>("get_episodes", p, "episodes", detail::episode_from_row<PgRow>);
   }
 
   Result<std::string> append_pattern(const PatternRecord& pat) override {
@@ -392,14 +321,16 @@ class PostgresStore final : public Store {
     PgParams p;
     p.int8(clamp_count(max_count));
     std::lock_guard lock(mu_);
-    return read_rows<PatternRecord>("labelled", p, "labelled_patterns", read_pattern);
+    return read_rows<PatternRecord>("labelled", p, "labelled_patterns",
+                                    detail::pattern_from_row<PgRow>);
   }
 
   Result<std::vector<PatternRecord>> unlabelled_patterns(std::size_t max_count) override {
     PgParams p;
     p.int8(clamp_count(max_count));
     std::lock_guard lock(mu_);
-    return read_rows<PatternRecord>("unlabelled", p, "unlabelled_patterns", read_pattern);
+    return read_rows<PatternRecord>("unlabelled", p, "unlabelled_patterns",
+                                    detail::pattern_from_row<PgRow>);
   }
 
   Result<std::string> append_change(const ChangeRecord& c) override {
@@ -424,7 +355,7 @@ class PostgresStore final : public Store {
     p.int8(clamp_count(max_count));
     std::lock_guard lock(mu_);
     return read_rows<ChangeRecord>(instance_id.empty() ? "changes_all" : "changes_one", p,
-                                   "changes", read_change);
+                                   "changes", detail::change_from_row<PgRow>);
   }
 
   Result<TableCounts> count_rows() override {

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "codec.h"
+#include "record_rows.h"
 #include "schema.h"
 #include "sqlite_db.h"
 
@@ -16,6 +17,22 @@ namespace augur::store {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A SQLite result row as the shared record decoders read it (record_rows.h). NaN is stored
+// as NULL (sqlite3_bind_double), so a NULL real reads back as kUnknown.
+struct SqliteRow {
+  const detail::Stmt& s;
+  [[nodiscard]] std::string text(int col) const { return s.text(col); }
+  [[nodiscard]] std::string bytes(int col) const { return s.blob(col); }
+  [[nodiscard]] std::int64_t int8(int col) const { return s.int64(col); }
+  [[nodiscard]] std::optional<std::int64_t> opt_int8(int col) const {
+    if (s.is_null(col)) return std::nullopt;
+    return s.int64(col);
+  }
+  [[nodiscard]] double float8(int col) const { return s.is_null(col) ? kUnknown : s.real(col); }
+  [[nodiscard]] bool is_null(int col) const { return s.is_null(col); }
+  [[nodiscard]] static bool ok() { return true; }
+};
 using detail::Stmt;
 
 struct DbCloser {
@@ -225,31 +242,7 @@ class SqliteStore final : public LocalStore {
   }
 
   Result<std::vector<EpisodeRecord>> read_episodes(Stmt& s, const char* what) {
-    std::vector<EpisodeRecord> out;
-    int rc = 0;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      EpisodeRecord e;
-      e.record_id = s.text(0);
-      e.host_id = s.text(1);
-      e.instance_id = s.text(2);
-      e.app_type = s.text(3);
-      e.start_unix_ms = s.int64(4);
-      if (!s.is_null(5)) e.end_unix_ms = s.int64(5);
-      e.peak_score = s.real(6);
-      e.feature_table_version = static_cast<std::uint32_t>(s.int64(7));
-      auto dir = detail::decode_doubles(s.blob(8));
-      auto top = detail::decode_top_features(s.text(9));
-      if (!dir || !top) {
-        s.reset();
-        return Error{std::string(what) + ": malformed row " + e.record_id, path_};
-      }
-      e.direction = std::move(*dir);
-      e.top_features = std::move(*top);
-      out.push_back(std::move(e));
-    }
-    s.reset();
-    if (rc != SQLITE_DONE) return error(rc, what);
-    return out;
+    return read_rows<EpisodeRecord>(s, what, detail::episode_from_row<SqliteRow>);
   }
 
   Result<std::string> append_pattern(const PatternRecord& p) override {
@@ -345,30 +338,7 @@ class SqliteStore final : public LocalStore {
   }
 
   Result<std::vector<ChangeRecord>> read_changes(Stmt& s, const char* what) {
-    std::vector<ChangeRecord> out;
-    int rc = 0;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      ChangeRecord c;
-      c.record_id = s.text(0);
-      c.host_id = s.text(1);
-      c.instance_id = s.text(2);
-      auto r = detail::resource_from_name(s.text(3));
-      auto m = detail::mode_from_name(s.text(6));
-      if (!r || !m) {
-        s.reset();
-        return Error{std::string(what) + ": malformed row " + c.record_id, path_};
-      }
-      c.resource = *r;
-      c.old_value = s.is_null(4) ? kUnknown : s.real(4);
-      c.new_value = s.is_null(5) ? kUnknown : s.real(5);
-      c.mode = *m;
-      c.reason = s.text(7);
-      c.unix_ms = s.int64(8);
-      out.push_back(std::move(c));
-    }
-    s.reset();
-    if (rc != SQLITE_DONE) return error(rc, what);
-    return out;
+    return read_rows<ChangeRecord>(s, what, detail::change_from_row<SqliteRow>);
   }
 
   Result<std::vector<OutboxEntry>> outbox(std::size_t max_count) override {
@@ -542,50 +512,31 @@ class SqliteStore final : public LocalStore {
   }
 
   static BaselineRecord read_baseline(const Stmt& s) {
-    BaselineRecord b;
-    b.record_id = s.text(0);
-    b.host_id = s.text(1);
-    b.key = s.text(2);
-    b.feature_table_version = static_cast<std::uint32_t>(s.int64(3));
-    b.payload = s.blob(4);
-    b.updated_unix_ms = s.int64(5);
-    return b;
+    SqliteRow row{s};
+    return detail::baseline_from_row(row);
   }
 
   // The statement's LIMIT is bound at `limit_pos`; other parameters are bound by the caller.
   Result<std::vector<PatternRecord>> read_patterns(Stmt& s, std::size_t max_count, const char* what,
                                                    int limit_pos = 1) {
     s.bind(limit_pos, clamp_count(max_count));
-    std::vector<PatternRecord> out;
+    return read_rows<PatternRecord>(s, what, detail::pattern_from_row<SqliteRow>);
+  }
+
+  // Steps `s` to the end, decoding each row; the statement is reset either way.
+  template <class T, class Decode>
+  Result<std::vector<T>> read_rows(Stmt& s, const char* what, Decode decode) {
+    std::vector<T> out;
     int rc = 0;
     while ((rc = s.step()) == SQLITE_ROW) {
-      PatternRecord p;
-      p.record_id = s.text(0);
-      p.host_id = s.text(1);
-      p.instance_id = s.text(2);
-      p.app_type = s.text(3);
-      p.created_unix_ms = s.int64(4);
-      p.magnitude = s.is_null(5) ? kUnknown : s.real(5);
-      p.feature_table_version = static_cast<std::uint32_t>(s.int64(6));
-      auto dir = detail::decode_doubles(s.blob(7));
-      auto usage = detail::decode_resources(s.blob(8));
-      auto alloc = detail::decode_resources(s.blob(9));
-      auto load = detail::decode_resources(s.blob(10));
-      bool ok = dir && usage && alloc && load;
-      if (ok && !s.is_null(11)) {
-        p.outcome = detail::decode_resources(s.blob(11));
-        ok = p.outcome.has_value();
-      }
-      if (!ok) {
+      SqliteRow row{s};
+      std::optional<T> rec = decode(row);
+      if (!rec) {
+        const std::string id = s.text(0);
         s.reset();
-        return Error{std::string(what) + ": malformed row " + p.record_id, path_};
+        return Error{std::string(what) + ": malformed row " + id, path_};
       }
-      if (!s.is_null(12)) p.labelled_unix_ms = s.int64(12);
-      p.direction = std::move(*dir);
-      p.usage = *usage;
-      p.allocation = *alloc;
-      p.host_load = *load;
-      out.push_back(std::move(p));
+      out.push_back(std::move(*rec));
     }
     s.reset();
     if (rc != SQLITE_DONE) return error(rc, what);

@@ -83,5 +83,25 @@ TEST_F(SqlitePatterns, ReputOfTheSameRecordIdIsIdempotent) {
   EXPECT_EQ(store->unlabelled_patterns(5)->front().host_id, "host-z");
 }
 
+// A row another program damaged is an error naming the table's read and the record, and the
+// statement stays usable: the next read after the row is repaired succeeds.
+TEST_F(SqlitePatterns, AMalformedRowIsAnErrorNamingTheRecord) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto id = store->append_pattern(pattern("vm-1", 1));
+  ASSERT_TRUE(id);
+  ASSERT_TRUE(store->label_pattern(*id, outcome(1e6), 2));
+  raw_sql("UPDATE patterns SET direction = x'0102'");
+  auto got = store->labelled_patterns(5);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().message().find("labelled_patterns: malformed row " + *id),
+            std::string::npos)
+      << got.error().message();
+  raw_sql("DELETE FROM patterns");
+  auto after = store->labelled_patterns(5);
+  ASSERT_TRUE(after) << after.error().message();
+  EXPECT_TRUE(after->empty());
+}
+
 }  // namespace
 }  // namespace augur::store
