@@ -10,6 +10,7 @@
 #include "augur/fingerprint/feature_table.h"
 #include "augur/log/log.h"
 #include "augur/predict/pattern_record.h"
+#include "augur/store/fleet_store.h"
 #include "augur/store/records.h"
 
 namespace augur::daemon {
@@ -81,6 +82,7 @@ DecisionAnalyserStage::DecisionAnalyserStage(const config::Config& config, const
       last_score_log_(clock.now()),
       last_fleet_refresh_(clock.now()),
       view_(view) {
+  fleet_store_ = dynamic_cast<const store::FleetStore*>(store_.get());
   if (options_.fleet_refresh_interval == Nanos{0} && config.store.backend == "postgresql") {
     options_.fleet_refresh_interval = config.store.cache_refresh;
   }
@@ -258,6 +260,11 @@ std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode)
 void DecisionAnalyserStage::report_tick(const engine::TickOutput& out) {
   AnalyserSummary& s = summary_;
   s.instances = out.instances.size();
+  if (fleet_store_ != nullptr) {
+    const store::FleetStatus f = fleet_store_->status();
+    s.fleet = FleetSyncSummary{
+        f.connected, f.outbox, f.sent, f.pulled, f.failures, f.last_refresh_unix_ms, f.last_error};
+  }
   s.in_episode = 0;
   for (const engine::InstanceReport& r : out.instances) {
     for (const drift::EpisodeEvent& e : r.analysis->events) {

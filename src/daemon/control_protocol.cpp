@@ -51,8 +51,20 @@ json resources_json(const ResourceVector& v) {
   return o;
 }
 
+json fleet_json(const std::optional<FleetSyncSummary>& f) {
+  if (!f) return nullptr;
+  return json{{"connected", f->connected},
+              {"outbox", f->outbox},
+              {"sent", f->sent},
+              {"pulled", f->pulled},
+              {"failures", f->failures},
+              {"last_refresh_unix_ms", f->last_refresh_unix_ms},
+              {"last_error", f->last_error}};
+}
+
 json summary_json(const AnalyserSummary& s) {
   return json{{"instances", s.instances},
+              {"fleet", fleet_json(s.fleet)},
               {"in_episode", s.in_episode},
               {"history_patterns", s.history_patterns},
               {"open_patterns", s.open_patterns},

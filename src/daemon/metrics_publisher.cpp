@@ -134,6 +134,18 @@ void MetricsPublisher::publish_changes(const std::vector<ChangeView>& changes) {
 
 void MetricsPublisher::publish_summary(const AnalyserSummary& s) {
   keep(registry_.set_counter(names::kBreakerTrips, {}, as_double(s.breaker_trips)));
+  keep(registry_.set_counter(names::kEpisodes, {}, as_double(s.episodes_started)));
+  keep(registry_.set_counter(names::kPredictions, {{"result", "made"}}, as_double(s.predictions)));
+  keep(registry_.set_counter(names::kPredictions, {{"result", "unavailable"}},
+                             as_double(s.predictions_unavailable)));
+  keep(registry_.set_counter(names::kContentionFindings, {}, as_double(s.contention_findings)));
+  if (s.fleet) {
+    keep(registry_.set_gauge(names::kFleetConnected, {}, s.fleet->connected ? 1 : 0));
+    keep(registry_.set_gauge(names::kFleetOutbox, {}, as_double(s.fleet->outbox)));
+    keep(registry_.set_counter(names::kFleetSent, {}, as_double(s.fleet->sent)));
+    keep(registry_.set_counter(names::kFleetPulled, {}, as_double(s.fleet->pulled)));
+    keep(registry_.set_counter(names::kFleetSyncFailures, {}, as_double(s.fleet->failures)));
+  }
   keep(registry_.set_gauge(names::kObservePrecision, {}, s.observe.precision()));
   keep(registry_.set_gauge(names::kObserveRecall, {}, s.observe.recall()));
 }

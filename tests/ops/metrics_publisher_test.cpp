@@ -125,6 +125,32 @@ TEST_F(Publisher, PublishesInstancesAndDropsVanishedOnes) {
             nullptr);
 }
 
+TEST_F(Publisher, AnalyserFindingsAndTheFleetLayerWhenThereIsOne) {
+  AnalyserSummary summary;
+  summary.episodes_started = 4;
+  summary.predictions = 3;
+  summary.predictions_unavailable = 1;
+  summary.contention_findings = 2;
+  view_.publish({instance("web-1", "nginx")}, summary);
+  auto c = publish();
+  EXPECT_EQ(value(c, "augur_drift_episodes_total"), 4);
+  EXPECT_EQ(value(c, "augur_predictions_total", {{"result", "made"}}), 3);
+  EXPECT_EQ(value(c, "augur_predictions_total", {{"result", "unavailable"}}), 1);
+  EXPECT_EQ(value(c, "augur_contention_findings_total"), 2);
+  // A single host (SQLite only) has no fleet series at all, not zeros.
+  EXPECT_EQ(c.find("augur_fleet_store_connected", {}), nullptr);
+  EXPECT_EQ(c.find("augur_fleet_outbox_entries", {}), nullptr);
+
+  summary.fleet = FleetSyncSummary{false, 17, 40, 6, 3, 0, "connection refused"};
+  view_.publish({instance("web-1", "nginx")}, summary);
+  c = publish();
+  EXPECT_EQ(value(c, "augur_fleet_store_connected"), 0);
+  EXPECT_EQ(value(c, "augur_fleet_outbox_entries"), 17);
+  EXPECT_EQ(value(c, "augur_fleet_records_sent_total"), 40);
+  EXPECT_EQ(value(c, "augur_fleet_records_pulled_total"), 6);
+  EXPECT_EQ(value(c, "augur_fleet_sync_failures_total"), 3);
+}
+
 TEST_F(Publisher, CountsEachChangeOnceAsTheHistorySlides) {
   view_.publish({instance("web-1", "nginx")}, {});
   view_.record_change(change(1, "web-1", "applied"));

@@ -17,6 +17,10 @@
 #include "augur/plan/observe_scorer.h"
 #include "augur/store/store.h"
 
+namespace augur::store {
+class FleetStore;
+}
+
 namespace augur::daemon {
 
 struct AnalyserStageOptions {
@@ -76,8 +80,9 @@ class DecisionAnalyserStage final : public AnalyserStage {
   SteadyTime last_save_{};
   SteadyTime last_score_log_{};
   SteadyTime last_fleet_refresh_{};
-  std::uint64_t fleet_generation_ = 0;       // the store's imported_generation() last read
-  std::set<std::string> fleet_pattern_ids_;  // other hosts' patterns already in the history
+  const store::FleetStore* fleet_store_ = nullptr;  // store_ when it is the fleet layer
+  std::uint64_t fleet_generation_ = 0;              // the store's imported_generation() last read
+  std::set<std::string> fleet_pattern_ids_;         // other hosts' patterns already in the history
   std::size_t fleet_patterns_ = 0;
   std::size_t fleet_contributions_ = 0;
   std::size_t restored_ = 0;

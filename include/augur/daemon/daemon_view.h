@@ -17,6 +17,17 @@
 
 namespace augur::daemon {
 
+// The fleet layer's sync state (store.backend postgresql), as of the last tick.
+struct FleetSyncSummary {
+  bool connected = false;
+  std::uint64_t outbox = 0;    // writes queued for the shared store
+  std::uint64_t sent = 0;      // queued writes the shared store accepted since start
+  std::uint64_t pulled = 0;    // other hosts' records imported since start
+  std::uint64_t failures = 0;  // sync passes that failed since start
+  std::int64_t last_refresh_unix_ms = 0;
+  std::string last_error;  // empty while connected
+};
+
 // Counters of the analyser since start.
 struct AnalyserSummary {
   std::size_t instances = 0;
@@ -30,6 +41,7 @@ struct AnalyserSummary {
   std::uint64_t contention_findings = 0;
   std::uint64_t breaker_trips = 0;
   plan::ObserveScore observe;
+  std::optional<FleetSyncSummary> fleet;  // none without a fleet store
 };
 
 struct FeatureView {

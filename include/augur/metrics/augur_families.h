@@ -34,6 +34,16 @@ inline constexpr std::string_view kBreakerTrips = "augur_breaker_trips_total";
 // Observe mode's self-score.
 inline constexpr std::string_view kObservePrecision = "augur_observe_precision";
 inline constexpr std::string_view kObserveRecall = "augur_observe_recall";
+// The analyser's findings.
+inline constexpr std::string_view kEpisodes = "augur_drift_episodes_total";
+inline constexpr std::string_view kPredictions = "augur_predictions_total";  // {result}
+inline constexpr std::string_view kContentionFindings = "augur_contention_findings_total";
+// The fleet layer (store.backend postgresql).
+inline constexpr std::string_view kFleetConnected = "augur_fleet_store_connected";
+inline constexpr std::string_view kFleetOutbox = "augur_fleet_outbox_entries";
+inline constexpr std::string_view kFleetSent = "augur_fleet_records_sent_total";
+inline constexpr std::string_view kFleetPulled = "augur_fleet_records_pulled_total";
+inline constexpr std::string_view kFleetSyncFailures = "augur_fleet_sync_failures_total";
 inline constexpr std::string_view kBuildInfo = "augur_build_info";  // {version}, always 1
 }  // namespace names
 
