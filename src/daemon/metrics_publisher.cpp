@@ -52,6 +52,10 @@ void MeteredSamplerStage::sample(SteadyTime now, SampleBatch& batch) {
     }
   }
   (void)registry_.set_gauge(names::kSampledThreads, {}, static_cast<double>(threads));
+  // Adding zero too: both series exist from the first tick, as a counter should.
+  (void)registry_.add_counter(names::kSamplerNotices, {{"severity", "warning"}},
+                              batch.warning_notices);
+  (void)registry_.add_counter(names::kSamplerNotices, {{"severity", "error"}}, batch.error_notices);
   if (multiplexed > 0) {
     (void)registry_.set_gauge(names::kPerfMultiplexRatio, {},
                               multiplex_sum / static_cast<double>(multiplexed));

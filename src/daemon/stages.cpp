@@ -38,8 +38,13 @@ class HostSamplerStage final : public SamplerStage {
 
   void sample(SteadyTime now, SampleBatch& batch) override {
     HostSamplingTick t = sampling_->tick(now);
-    report(t.discovery_notices, now);
-    report(t.sampler.notices, now);
+    for (const auto* notices : {&t.discovery_notices, &t.sampler.notices}) {
+      for (const auto& n : *notices) {
+        batch.warning_notices += n.severity == sampling::SamplerNotice::Severity::kWarning ? 1 : 0;
+        batch.error_notices += n.severity == sampling::SamplerNotice::Severity::kError ? 1 : 0;
+      }
+      report(*notices, now);
+    }
     batch.samples = std::move(t.sampler.samples);
     batch.instances = std::move(t.instances);
     batch.host_utilisation = t.sampler.host_utilisation;

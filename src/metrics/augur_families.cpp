@@ -31,6 +31,9 @@ std::vector<FamilySpec> make_families() {
       family(names::kQueueDrops, kCounter, {"queue"},
              "Items dropped because a hand-off queue between threads was full."),
       family(names::kStageErrors, kCounter, {}, "Errors reported by the pipeline's stages."),
+      family(names::kSamplerNotices, kCounter, {"severity"},
+             "Discovery's and the sampler's warnings and errors (vanished threads, unreadable "
+             "files, a source down), counted before the log's rate limit."),
       family(names::kInstances, kGauge, {}, "VMs, containers and processes being watched."),
       family(names::kDriftScore, kGauge, {"instance", "app_type"},
              "Distance of the instance's latest fingerprint from its baseline."),

@@ -177,6 +177,43 @@ TEST_F(Publisher, CountsEachChangeOnceAsTheHistorySlides) {
   EXPECT_EQ(value(c, "augur_changes_total", applied), 1 + more + 1);
 }
 
+// The sampler stage's notices (vanished threads, unreadable files) are counted per tick by
+// severity, from the first tick on, however the log rate-limits them.
+TEST(MeteredSampler, CountsNoticesBySeverity) {
+  class NoticingStage final : public SamplerStage {
+   public:
+    std::uint32_t warnings = 0;
+    std::uint32_t errors = 0;
+    void sample(SteadyTime, SampleBatch& batch) override {
+      batch.warning_notices = warnings;
+      batch.error_notices = errors;
+    }
+  };
+  metrics::MetricsRegistry registry;
+  ASSERT_TRUE(metrics::define_augur_families(registry, "t"));
+  NoticingStage inner;
+  FakeClock clock;
+  MeteredSamplerStage metered(inner, clock, registry);
+  auto notices = [&](const char* severity) {
+    auto check = ops_test::check_exposition(registry.exposition());
+    EXPECT_TRUE(check.ok()) << check.joined_errors();
+    const auto* s = check.find("augur_sampler_notices_total", {{"severity", severity}});
+    return s == nullptr ? -1.0 : s->value;
+  };
+  SampleBatch batch;
+  metered.sample(clock.now(), batch);
+  EXPECT_EQ(notices("warning"), 0);
+  EXPECT_EQ(notices("error"), 0);
+  inner.warnings = 3;
+  inner.errors = 1;
+  for (int i = 0; i < 2; ++i) {
+    SampleBatch b;
+    metered.sample(clock.now(), b);
+  }
+  EXPECT_EQ(notices("warning"), 6);
+  EXPECT_EQ(notices("error"), 2);
+}
+
 TEST(NewChanges, FindsWhatFollowsTheSurvivingPart) {
   const std::vector<ChangeView> a{change(1, "x", "applied"), change(2, "x", "applied"),
                                   change(3, "x", "applied")};

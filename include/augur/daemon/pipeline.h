@@ -30,6 +30,10 @@ struct SampleBatch {
   std::shared_ptr<const std::vector<Instance>> instances;
   ResourceVector host_utilisation;  // 0..1 per resource, NaN unknown
   ResourceVector host_capacity;     // cores, bytes, bytes/s; NaN unknown
+  // Discovery's and the sampler's notices at this tick (a vanished thread, an unreadable
+  // file, a source down), counted before the log's rate limit.
+  std::uint32_t warning_notices = 0;
+  std::uint32_t error_notices = 0;
 };
 
 struct PlanBatch {

@@ -18,6 +18,7 @@ inline constexpr std::string_view kOpenFds = "augur_open_fds";
 inline constexpr std::string_view kPerfMultiplexRatio = "augur_perf_multiplex_ratio";
 inline constexpr std::string_view kQueueDrops = "augur_queue_drops_total";  // {queue}
 inline constexpr std::string_view kStageErrors = "augur_stage_errors_total";
+inline constexpr std::string_view kSamplerNotices = "augur_sampler_notices_total";  // {severity}
 // What it sees and does, per instance.
 inline constexpr std::string_view kInstances = "augur_instances";
 inline constexpr std::string_view kDriftScore = "augur_drift_score";          // {instance,app_type}
