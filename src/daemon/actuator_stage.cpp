@@ -70,7 +70,14 @@ BackendActuatorStage::BackendActuatorStage(const config::Config& config, const C
       store_(std::move(store)),
       restore_on_stop_(restore_on_stop) {}
 
-BackendActuatorStage::~BackendActuatorStage() = default;
+BackendActuatorStage::~BackendActuatorStage() {
+  if (!store_) return;
+  pending_.retry(*store_);  // a last try for what a full disk held back
+  if (pending_.waiting() > 0) {
+    log::error("actuator: {} changes not recorded in the store at stop: it still refuses them",
+               pending_.waiting());
+  }
+}
 
 void BackendActuatorStage::refresh(const std::vector<Instance>& instances) {
   std::map<std::string, Instance, std::less<>> next;
@@ -87,6 +94,7 @@ void BackendActuatorStage::refresh(const std::vector<Instance>& instances) {
 }
 
 void BackendActuatorStage::apply(const PlanBatch& batch, Mode mode) {
+  if (store_) pending_.retry(*store_);  // changes a full disk held back, before new ones
   if (batch.instances) refresh(*batch.instances);
   for (const Plan& plan : batch.plans) {
     const auto it = instances_.find(plan.instance_id);
@@ -100,6 +108,7 @@ void BackendActuatorStage::apply(const PlanBatch& batch, Mode mode) {
 }
 
 void BackendActuatorStage::idle(Mode mode) {
+  if (store_) pending_.retry(*store_);
   if (actuator_.pending_retries() == 0) return;
   for (const actuate::ApplyRecord& r : actuator_.retry_due(mode)) report(r, nullptr);
 }
@@ -142,7 +151,8 @@ void BackendActuatorStage::report(const actuate::ApplyRecord& r, const Plan* pla
 }
 
 // The audit trail in the store: what was written to an instance (applied, read back). A
-// failed store write is logged; the change itself stands.
+// store write that fails waits in pending_ and is written when the store recovers; the
+// change itself stands.
 void BackendActuatorStage::record(const actuate::ApplyRecord& r, std::int64_t unix_ms) {
   if (!store_ || r.outcome != actuate::Outcome::kApplied) return;
   store::ChangeRecord c;
@@ -153,10 +163,14 @@ void BackendActuatorStage::record(const actuate::ApplyRecord& r, std::int64_t un
   c.mode = r.mode;
   c.reason = r.reason;
   c.unix_ms = unix_ms;
-  if (auto id = store_->append_change(c); !id) {
-    log::write(log::Level::kError, "change not recorded in the store: " + id.error().message(),
-               {{"INSTANCE_ID", r.instance_id}});
-  }
+  pending_.submit(
+      *store_,
+      [c = std::move(c)](store::Store& s) -> Status {
+        auto id = s.append_change(c);
+        if (!id) return id.error();
+        return {};
+      },
+      "change of " + r.instance_id);
 }
 
 }  // namespace augur::daemon

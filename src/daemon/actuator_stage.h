@@ -11,6 +11,7 @@
 #include "augur/actuate/actuator.h"
 #include "augur/config/config.h"
 #include "augur/daemon/daemon_view.h"
+#include "augur/daemon/pending_store_writes.h"
 #include "augur/daemon/pipeline.h"
 #include "augur/discovery/libvirt_connection.h"
 #include "augur/store/store.h"
@@ -42,7 +43,8 @@ class BackendActuatorStage final : public ActuatorStage {
   actuate::Actuator actuator_;
   DaemonView* view_;
   std::shared_ptr<store::Store> store_;
-  std::atomic<bool> restore_on_stop_;  // a reload may change it
+  PendingStoreWrites pending_{"actuator"};  // changes the store refused, written later
+  std::atomic<bool> restore_on_stop_;       // a reload may change it
   std::map<std::string, Instance, std::less<>> instances_;
 };
 

@@ -94,6 +94,14 @@ DecisionAnalyserStage::~DecisionAnalyserStage() {
   if (auto s = save_baselines(); !s) {
     log::error("baselines not saved at stop: {}", s.error().message());
   }
+  if (!store_) return;
+  pending_.retry(*store_);  // a last try for what a full disk held back
+  if (pending_.waiting() > 0) {
+    log::error(
+        "analyser: {} records (patterns, labels, episodes) not written at stop: the store "
+        "still refuses them",
+        pending_.waiting());
+  }
 }
 
 void DecisionAnalyserStage::restore_baselines() {
@@ -219,6 +227,7 @@ std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode)
 
   ++ticks_;
   report_tick(out);
+  if (store_) pending_.retry(*store_);  // what a full disk held back, before this tick's
   persist_patterns(out);
   publish(out);
   drop_paused(out.plans);
@@ -436,18 +445,22 @@ void DecisionAnalyserStage::refresh_fleet_patterns() {
 void DecisionAnalyserStage::persist_patterns(const engine::TickOutput& out) {
   if (!store_) return;
   for (const predict::Pattern& p : out.opened) {
-    if (auto id = store_->append_pattern(predict::to_record(p)); !id) {
-      log::write(log::Level::kError, "pattern not recorded: " + id.error().message(),
-                 {{"INSTANCE_ID", p.instance_id}, {"PATTERN", p.id}});
-    }
+    pending_.submit(
+        *store_,
+        [r = predict::to_record(p)](store::Store& s) -> Status {
+          auto id = s.append_pattern(r);
+          if (!id) return id.error();
+          return {};
+        },
+        "pattern " + p.id);
   }
   for (const predict::Pattern& p : out.labelled) {
     if (!p.outcome) continue;
-    if (auto s = store_->label_pattern(p.id, p.outcome->increase, p.outcome->labelled_unix_ms);
-        !s) {
-      log::write(log::Level::kError, "pattern label not recorded: " + s.error().message(),
-                 {{"INSTANCE_ID", p.instance_id}, {"PATTERN", p.id}});
-    }
+    pending_.submit(
+        *store_,
+        [id = p.id, increase = p.outcome->increase, at = p.outcome->labelled_unix_ms](
+            store::Store& s) -> Status { return s.label_pattern(id, increase, at); },
+        "label of pattern " + p.id);
   }
 }
 
@@ -518,10 +531,14 @@ void DecisionAnalyserStage::report_episode(const drift::Analysis& a, const drift
   r.feature_table_version = fingerprint::kFeatureTableVersion;
   r.direction = e.episode.direction;
   r.top_features = e.episode.top_features;
-  if (auto id = store_->append_episode(r); !id) {
-    log::write(log::Level::kError, "drift episode not recorded: " + id.error().message(),
-               {{"INSTANCE_ID", a.instance_id}});
-  }
+  pending_.submit(
+      *store_,
+      [r = std::move(r)](store::Store& s) -> Status {
+        auto id = s.append_episode(r);
+        if (!id) return id.error();
+        return {};
+      },
+      "drift episode of " + a.instance_id);
 }
 
 }  // namespace augur::daemon

@@ -12,6 +12,7 @@
 
 #include "augur/config/config.h"
 #include "augur/daemon/daemon_view.h"
+#include "augur/daemon/pending_store_writes.h"
 #include "augur/daemon/pipeline.h"
 #include "augur/engine/decision_engine.h"
 #include "augur/plan/observe_scorer.h"
@@ -80,6 +81,7 @@ class DecisionAnalyserStage final : public AnalyserStage {
   SteadyTime last_save_{};
   SteadyTime last_score_log_{};
   SteadyTime last_fleet_refresh_{};
+  PendingStoreWrites pending_{"analyser"};          // patterns, labels, episodes the store refused
   const store::FleetStore* fleet_store_ = nullptr;  // store_ when it is the fleet layer
   std::uint64_t fleet_generation_ = 0;              // the store's imported_generation() last read
   std::set<std::string> fleet_pattern_ids_;         // other hosts' patterns already in the history
