@@ -464,11 +464,46 @@ void DecisionAnalyserStage::persist_patterns(const engine::TickOutput& out) {
   }
 }
 
+// Instances that vanished leave memory: their baseline goes to the store (so one that comes
+// back, a VM restarted under the same UUID, resumes it) and out of the in-memory set, which
+// on a host with container churn would otherwise grow with every instance ever seen. One
+// that appears takes its stored baseline back, if it has one.
 void DecisionAnalyserStage::refresh_names(const std::vector<Instance>& now) {
+  drift::BaselineSet& set = engine_.analyzer().baselines();
   std::set<std::string> present;
   for (const Instance& i : now) {
     present.insert(i.id);
+    const bool appeared = names_.count(i.id) == 0;
     names_[i.id] = i.name;
+    if (appeared && store_ && set.find_instance(i.id) == nullptr) {
+      const std::string key = std::string(kInstancePrefix) + i.id;
+      auto stored = store_->get_baseline(key, fingerprint::kFeatureTableVersion);
+      if (stored && *stored) {
+        if (auto b = drift::deserialize((*stored)->payload)) set.put_instance(i.id, std::move(*b));
+      }
+    }
+  }
+  std::vector<std::string> gone;
+  for (const auto& [id, b] : set.instances()) {
+    if (present.count(id) == 0) gone.push_back(id);
+  }
+  const std::int64_t now_ms = unix_ms_now();
+  for (const std::string& id : gone) {
+    if (store_) {
+      const drift::Baseline& b = *set.find_instance(id);
+      store::BaselineRecord r;
+      r.host_id = store_->host_id();
+      r.key = std::string(kInstancePrefix) + id;
+      r.feature_table_version = b.feature_table_version;
+      r.payload = drift::serialize(b);
+      r.updated_unix_ms = now_ms;
+      if (auto s = store_->put_baseline(r); !s) {
+        log::write(log::Level::kWarn,
+                   "baseline of a vanished instance not saved: " + s.error().message(),
+                   {{"INSTANCE_ID", id}});
+      }
+    }
+    set.erase_instance(id);
   }
   std::erase_if(names_, [&](const auto& kv) { return present.count(kv.first) == 0; });
 }
