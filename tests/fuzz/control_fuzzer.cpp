@@ -58,6 +58,6 @@ class FuzzedDaemon final : public ControlApi {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static FuzzedDaemon daemon;
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  (void)handle_control_request(line, PeerCredentials{1, 0, 0}, daemon);
+  (void)handle_control_request(line, PeerCredentials{1, 0, 0, {}}, daemon);
   return 0;
 }
