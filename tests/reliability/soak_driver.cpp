@@ -267,7 +267,8 @@ std::vector<std::string> fd_targets(pid_t pid) {
     if (e->d_name[0] == '.') continue;
     char buf[PATH_MAX];
     const ssize_t n = ::readlinkat(::dirfd(d), e->d_name, buf, sizeof(buf));
-    out.emplace_back(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    // Closed between readdir and readlink: no longer open.
+    if (n > 0) out.emplace_back(buf, static_cast<std::size_t>(n));
   }
   ::closedir(d);
   return out;
