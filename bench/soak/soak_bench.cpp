@@ -1,9 +1,13 @@
 // The soak, full length (docs/reliability.md#soak): the same driver as the ctest
 // (tests/reliability/soak_driver.cpp), 30 minutes by default.
 //
-//   bench_soak [--minutes 30] [--interval-ms 1000] [--instances 500] [--churn 5] [--with-process 8]
+//   bench_soak [--minutes 30] [--interval-ms 1000] [--instances 500] [--with-process 8]
+//              [--churn 5] [--removal random|oldest] [--warmup-fraction 0.333]
 //              [--rss-slope-bound 256] [--progress-seconds 60] [--seed 11]
 //              [--augurd PATH] [--augurctl PATH]
+//
+// The ctest's configuration: --minutes 2 --warmup-fraction 0.5 --churn 20 --removal oldest
+// --interval-ms 250 --rss-slope-bound 2048.
 //
 // Prints a progress line every --progress-seconds and the report at the end; exits 0 when
 // the verdict passes, 1 when it fails, 77 when this machine cannot run it (root and a
@@ -31,9 +35,9 @@ void on_signal(int) {
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
-               "bench_soak: %s\nusage: bench_soak [--minutes N] [--interval-ms N] [--instances N] "
-               "[--churn N] "
-               "[--with-process N] [--rss-slope-bound KIB_PER_MIN] [--progress-seconds N] "
+               "bench_soak: %s\nusage: bench_soak [--minutes N] [--interval-ms N] "
+               "[--instances N] [--with-process N] [--churn N] [--removal random|oldest] "
+               "[--warmup-fraction F] [--rss-slope-bound KIB_PER_MIN] [--progress-seconds N] "
                "[--seed N] [--augurd PATH] [--augurctl PATH]\n",
                why);
   std::exit(2);
@@ -87,8 +91,8 @@ int main(int argc, char** argv) {
     }
   }
   if (minutes <= 0 || o.instances < 1 || o.churn_per_second < 0 || o.with_process < 0 ||
-      o.with_process > o.instances || o.progress_every.count() < 1 ||
-      o.sampling_interval.count() < 100) {
+      o.warmup_fraction < 0 || o.warmup_fraction >= 1 || o.with_process > o.instances ||
+      o.progress_every.count() < 1 || o.sampling_interval.count() < 100) {
     usage("a value is out of range");
   }
   o.duration = std::chrono::seconds(static_cast<long>(minutes * 60));
