@@ -28,6 +28,7 @@ using testing::slurp;
 using testing::spit;
 using testing::V1TestCgroup;
 using testing::V2Fixture;
+using testing::wide_bounds;
 
 constexpr double kMiB = 1024.0 * 1024.0;
 const double kNaN = std::nan("");
@@ -58,20 +59,6 @@ Plan plan(const Instance& i, std::vector<Change> changes) {
   p.instance_id = i.id;
   p.changes = std::move(changes);
   return p;
-}
-
-// Bounds wide enough for every value the tests write unless a test narrows them.
-config::PlanSection wide_bounds() {
-  config::PlanSection b;
-  b.cpu.min = 0.001;
-  b.cpu.max = 0;
-  b.memory.min = 4096;
-  b.memory.max = 0;
-  b.disk.min = 2;
-  b.disk.max = 0;
-  b.network.min = 2;
-  b.network.max = 0;
-  return b;
 }
 
 RetryPolicy policy(int attempts = 5) {

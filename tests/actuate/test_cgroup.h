@@ -19,9 +19,24 @@
 #include <vector>
 
 #include "../host/temp_tree.h"
+#include "augur/config/config.h"
 #include "augur/core/instance.h"
 
 namespace augur::testing {
+
+// Bounds wide enough for every value the actuator tests write unless a test narrows them.
+inline config::PlanSection wide_bounds() {
+  config::PlanSection b;
+  b.cpu.min = 0.001;
+  b.cpu.max = 0;
+  b.memory.min = 4096;
+  b.memory.max = 0;
+  b.disk.min = 2;
+  b.disk.max = 0;
+  b.network.min = 2;
+  b.network.max = 0;
+  return b;
+}
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

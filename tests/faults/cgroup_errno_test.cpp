@@ -27,21 +27,9 @@ namespace {
 using std::chrono::seconds;
 using testing::slurp;
 using testing::V1TestCgroup;
+using testing::wide_bounds;
 
 constexpr double kMiB = 1024.0 * 1024.0;
-
-config::PlanSection wide_bounds() {
-  config::PlanSection b;
-  b.cpu.min = 0.001;
-  b.cpu.max = 0;
-  b.memory.min = 4096;
-  b.memory.max = 0;
-  b.disk.min = 2;
-  b.disk.max = 0;
-  b.network.min = 2;
-  b.network.max = 0;
-  return b;
-}
 
 Plan memory_plan(const Instance& i, double bytes) {
   Change c;
