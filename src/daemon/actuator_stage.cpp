@@ -163,14 +163,8 @@ void BackendActuatorStage::record(const actuate::ApplyRecord& r, std::int64_t un
   c.mode = r.mode;
   c.reason = r.reason;
   c.unix_ms = unix_ms;
-  pending_.submit(
-      *store_,
-      [c = std::move(c)](store::Store& s) -> Status {
-        auto id = s.append_change(c);
-        if (!id) return id.error();
-        return {};
-      },
-      "change of " + r.instance_id);
+  pending_.submit(*store_, PendingStoreWrites::append(std::move(c), &store::Store::append_change),
+                  "change of " + r.instance_id);
 }
 
 }  // namespace augur::daemon

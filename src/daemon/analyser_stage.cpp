@@ -189,17 +189,23 @@ void DecisionAnalyserStage::restore_patterns() {
   }
 }
 
+store::BaselineRecord DecisionAnalyserStage::baseline_record(std::string key,
+                                                             const drift::Baseline& b,
+                                                             std::int64_t unix_ms) const {
+  store::BaselineRecord r;
+  r.host_id = store_->host_id();
+  r.key = std::move(key);
+  r.feature_table_version = b.feature_table_version;
+  r.payload = drift::serialize(b);
+  r.updated_unix_ms = unix_ms;
+  return r;
+}
+
 Status DecisionAnalyserStage::save_baselines() {
   if (!store_) return {};
   const std::int64_t now_ms = unix_ms_now();
   auto put = [&](std::string key, const drift::Baseline& b) -> Status {
-    store::BaselineRecord r;
-    r.host_id = store_->host_id();
-    r.key = std::move(key);
-    r.feature_table_version = b.feature_table_version;
-    r.payload = drift::serialize(b);
-    r.updated_unix_ms = now_ms;
-    return store_->put_baseline(r);
+    return store_->put_baseline(baseline_record(std::move(key), b, now_ms));
   };
   const drift::BaselineSet& set = engine_.analyzer().baselines();
   for (const auto& [type, b] : set.types()) {
@@ -446,12 +452,7 @@ void DecisionAnalyserStage::persist_patterns(const engine::TickOutput& out) {
   if (!store_) return;
   for (const predict::Pattern& p : out.opened) {
     pending_.submit(
-        *store_,
-        [r = predict::to_record(p)](store::Store& s) -> Status {
-          auto id = s.append_pattern(r);
-          if (!id) return id.error();
-          return {};
-        },
+        *store_, PendingStoreWrites::append(predict::to_record(p), &store::Store::append_pattern),
         "pattern " + p.id);
   }
   for (const predict::Pattern& p : out.labelled) {
@@ -490,13 +491,8 @@ void DecisionAnalyserStage::refresh_names(const std::vector<Instance>& now) {
   const std::int64_t now_ms = unix_ms_now();
   for (const std::string& id : gone) {
     if (store_) {
-      const drift::Baseline& b = *set.find_instance(id);
-      store::BaselineRecord r;
-      r.host_id = store_->host_id();
-      r.key = std::string(kInstancePrefix) + id;
-      r.feature_table_version = b.feature_table_version;
-      r.payload = drift::serialize(b);
-      r.updated_unix_ms = now_ms;
+      const store::BaselineRecord r =
+          baseline_record(std::string(kInstancePrefix) + id, *set.find_instance(id), now_ms);
       if (auto s = store_->put_baseline(r); !s) {
         log::write(log::Level::kWarn,
                    "baseline of a vanished instance not saved: " + s.error().message(),
@@ -566,14 +562,8 @@ void DecisionAnalyserStage::report_episode(const drift::Analysis& a, const drift
   r.feature_table_version = fingerprint::kFeatureTableVersion;
   r.direction = e.episode.direction;
   r.top_features = e.episode.top_features;
-  pending_.submit(
-      *store_,
-      [r = std::move(r)](store::Store& s) -> Status {
-        auto id = s.append_episode(r);
-        if (!id) return id.error();
-        return {};
-      },
-      "drift episode of " + a.instance_id);
+  pending_.submit(*store_, PendingStoreWrites::append(std::move(r), &store::Store::append_episode),
+                  "drift episode of " + a.instance_id);
 }
 
 }  // namespace augur::daemon

@@ -18,6 +18,8 @@
 namespace augur::testing::faults {
 namespace {
 
+using daemon::PendingStoreWrites;
+
 store::PatternRecord pattern(const std::string& id) {
   store::PatternRecord p;
   p.record_id = id;
@@ -34,25 +36,9 @@ store::PatternRecord pattern(const std::string& id) {
   return p;
 }
 
-daemon::PendingStoreWrites::Write append_pattern(const store::PatternRecord& p) {
-  return [p](store::Store& s) -> Status {
-    auto id = s.append_pattern(p);
-    if (!id) return id.error();
-    return {};
-  };
-}
-
-daemon::PendingStoreWrites::Write label(const std::string& id) {
+PendingStoreWrites::Write label(const std::string& id) {
   return [id](store::Store& s) -> Status {
     return s.label_pattern(id, ResourceVector{{0.5, 0, 0, 0}}, 1764300060000);
-  };
-}
-
-daemon::PendingStoreWrites::Write append_change(const store::ChangeRecord& c) {
-  return [c](store::Store& s) -> Status {
-    auto id = s.append_change(c);
-    if (!id) return id.error();
-    return {};
   };
 }
 
@@ -70,10 +56,13 @@ TEST(PendingStoreWrites, RecordsAFullDiskRefusedAreWrittenInOrderOnceSpaceReturn
   while (s.append_change(change("fill")) && filler < 5000) ++filler;
   ASSERT_LT(filler, 5000u) << "512 KiB never filled";
 
-  daemon::PendingStoreWrites pending("test");
-  pending.submit(s, append_pattern(pattern("faults:pattern:e:1")), "pattern 1");
+  PendingStoreWrites pending("test");
+  pending.submit(
+      s, PendingStoreWrites::append(pattern("faults:pattern:e:1"), &store::Store::append_pattern),
+      "pattern 1");
   pending.submit(s, label("faults:pattern:e:1"), "label of pattern 1");
-  pending.submit(s, append_change(change("late")), "a change");
+  pending.submit(s, PendingStoreWrites::append(change("late"), &store::Store::append_change),
+                 "a change");
   EXPECT_EQ(pending.waiting(), 3u) << "the full disk refused them: kept, not dropped";
   pending.retry(s);  // still full
   EXPECT_EQ(pending.waiting(), 3u);
@@ -90,7 +79,8 @@ TEST(PendingStoreWrites, RecordsAFullDiskRefusedAreWrittenInOrderOnceSpaceReturn
   EXPECT_EQ(s.count_rows()->changes, filler + 1);
 
   // With space, writes go straight through again.
-  pending.submit(s, append_change(change("direct")), "another change");
+  pending.submit(s, PendingStoreWrites::append(change("direct"), &store::Store::append_change),
+                 "another change");
   EXPECT_EQ(pending.waiting(), 0u);
   EXPECT_EQ(s.count_rows()->changes, filler + 2);
 }
@@ -106,11 +96,12 @@ TEST(PendingStoreWrites, AWriteThatFailsForItselfIsDroppedAfterThreeTries) {
     auto opened = store::open_sqlite_store(o);
     ASSERT_TRUE(opened) << opened.error().message();
     store::LocalStore& s = *opened->store;
-    daemon::PendingStoreWrites pending("test");
+    PendingStoreWrites pending("test");
     pending.submit(s, label("faults:pattern:e:404"), "label of a pattern never stored");
     ASSERT_EQ(pending.waiting(), 1u);
     for (int tick = 0; tick < 3; ++tick) {
-      pending.submit(s, append_change(change("tick")), "a change");
+      pending.submit(s, PendingStoreWrites::append(change("tick"), &store::Store::append_change),
+                     "a change");
       pending.retry(s);
     }
     EXPECT_EQ(pending.dropped(), 1u);

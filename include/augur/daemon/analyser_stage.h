@@ -62,6 +62,9 @@ class DecisionAnalyserStage final : public AnalyserStage {
   void refresh_fleet_patterns();
   void apply_fleet_types(const std::vector<store::BaselineRecord>& records);
   void refresh_names(const std::vector<Instance>& now);
+  // This host's stored form of baseline `b` under `key` ("type:web", "instance:<id>").
+  [[nodiscard]] store::BaselineRecord baseline_record(std::string key, const drift::Baseline& b,
+                                                      std::int64_t unix_ms) const;
   void report_episode(const drift::Analysis& a, const drift::EpisodeEvent& e);
   void report_prediction(const Prediction& p);
   void report_tick(const engine::TickOutput& out);

@@ -23,6 +23,18 @@ class PendingStoreWrites {
   explicit PendingStoreWrites(std::string owner, std::size_t capacity = 10'000)
       : owner_(std::move(owner)), capacity_(capacity) {}
 
+  // A write of `record` through an append of the store (append_pattern, append_episode,
+  // append_change), whose returned record id the queue has no use for.
+  template <class Record>
+  static Write append(Record record,
+                      Result<std::string> (store::Store::*append_fn)(const Record&)) {
+    return [record = std::move(record), append_fn](store::Store& s) -> Status {
+      auto id = (s.*append_fn)(record);
+      if (!id) return id.error();
+      return {};
+    };
+  }
+
   // Writes now, or queues behind earlier writes still waiting; a failed write is queued.
   // `what` names the record in the log ("pattern <id>", "change of <instance>").
   void submit(store::Store& store, Write write, std::string what);
