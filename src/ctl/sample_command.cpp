@@ -2,6 +2,7 @@
 // drift::Analyzer at the same configuration), run in this process for N ticks. Baselines
 // start empty here (the daemon's stored ones are not read), so with few ticks every
 // instance is honestly still learning: no score, state "learning".
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -113,7 +114,8 @@ int run_sample(const SampleOptions& options) {
     return 78;
   }
   SteadyClock clock;
-  auto sampling = daemon::HostSampling::create(*loaded, clock);
+  // One-shot: the first discovery may take the time a libvirt connection needs to open.
+  auto sampling = daemon::HostSampling::create(*loaded, clock, std::chrono::seconds(5));
   if (!sampling) {
     std::fprintf(stderr, "augurctl: %s\n", sampling.error().message().c_str());
     return kExitSoftware;

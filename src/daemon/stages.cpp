@@ -55,6 +55,7 @@ class HostSamplerStage final : public SamplerStage {
   void report(const std::vector<sampling::SamplerNotice>& notices, SteadyTime now) {
     for (const auto& n : notices) {
       const log::Level level = level_of(n.severity);
+      if (n.resolved) limiter_.clear(n.key);  // the next outage is reported at once
       // Errors repeat every tick while a source is down: once, then once per window.
       std::uint64_t suppressed = 0;
       if (level >= log::Level::kWarn && !limiter_.allow(n.key, now, &suppressed)) continue;

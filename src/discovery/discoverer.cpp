@@ -16,7 +16,9 @@ DiscoveryRun Discoverer::run() {
     auto found = slot.source->discover();
     if (found) {
       slot.last_good = std::move(*found);
+      if (std::exchange(slot.failing, false)) result.recovered.emplace_back(slot.source->name());
     } else {
+      slot.failing = true;
       result.errors.push_back(SourceError{std::string(slot.source->name()), found.error()});
     }
     for (const auto& inst : slot.last_good) {

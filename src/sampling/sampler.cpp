@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "augur/sampling/perf/derive.h"
 #include "augur/sampling/usage/rates.h"
@@ -13,7 +14,7 @@ namespace {
 
 SamplerNotice notice(SamplerNotice::Severity s, std::string key, std::string instance_id,
                      std::string message) {
-  return SamplerNotice{s, std::move(key), std::move(instance_id), std::move(message)};
+  return SamplerNotice{s, std::move(key), std::move(instance_id), std::move(message), false};
 }
 
 // The cgroup2 directory perf can count as a whole (PERF_FLAG_PID_CGROUP), if any.
@@ -87,7 +88,7 @@ std::vector<SamplerNotice> Sampler::set_instances(const std::vector<Instance>& i
                                "cannot count " + instance->name + ": " + s.error().message()));
     }
     if (fresh) {
-      instances_.emplace(id, Tracked{*instance, std::nullopt});
+      instances_.emplace(id, Tracked{*instance, std::nullopt, std::nullopt, {}});
       notices.push_back(
           notice(SamplerNotice::Severity::kInfo, "new:" + id, id,
                  "instance found: " + instance->name + " (" + thread_list(*instance) + ")"));
@@ -114,11 +115,20 @@ SamplerTick Sampler::tick(SteadyTime now) {
   std::map<std::string, PerfRaw*> perf_by_id;
   for (PerfRaw& p : perf) perf_by_id.emplace(p.instance_id, &p);
   std::map<std::string, DomainStatsRaw> domains;
+  SteadyTime domains_at = now;
   if (domain_stats_) {
     auto collected = domain_stats_->collect();
-    if (collected) {
-      domains = std::move(collected).value();
-    } else {
+    if (collected && !collected->pending) {
+      domains = std::move(collected->domains);
+      domains_at = now - collected->age;
+      if (std::exchange(domain_stats_failing_, false)) {
+        SamplerNotice back = notice(SamplerNotice::Severity::kInfo, "libvirt-stats", "",
+                                    "libvirt domain stats available again");
+        back.resolved = true;
+        out.notices.push_back(std::move(back));
+      }
+    } else if (!collected) {
+      domain_stats_failing_ = true;
       out.notices.push_back(
           notice(SamplerNotice::Severity::kError, "libvirt-stats", "",
                  "libvirt domain stats unavailable: " + collected.error().message()));
@@ -138,7 +148,8 @@ SamplerTick Sampler::tick(SteadyTime now) {
       }
     }
     cur.usage = usage_.read(tracked.instance);
-    if (auto d = domains.find(id); d != domains.end()) cur.domain = std::move(d->second);
+    std::optional<DomainStatsRaw> domain;
+    if (auto d = domains.find(id); d != domains.end()) domain = std::move(d->second);
     if (tracked.previous) {
       Sample s;
       s.instance_id = id;
@@ -147,8 +158,11 @@ SamplerTick Sampler::tick(SteadyTime now) {
       derive_perf_rates(tracked.previous->perf, cur.perf, s.elapsed, s);
       derive_usage_rates(tracked.previous->usage, cur.usage, s.elapsed, s);
       // libvirt counts a VM's CPU, block, network and balloon better than its cgroups do.
-      if (tracked.previous->domain && cur.domain) {
-        derive_domain_rates(*tracked.previous->domain, *cur.domain, s.elapsed, s);
+      // Its readings carry their own time: one that came a tick late, or after a tick
+      // without one, still gives its rates over the time between readings.
+      if (tracked.domain && domain && domains_at > tracked.domain_at) {
+        derive_domain_rates(*tracked.domain, *domain, domains_at - tracked.domain_at, s);
+        s.elapsed = now - tracked.previous->at;  // the Sample's interval stays the tick's
       }
       // What the cgroups do not say (a VM's vCPUs and memory), discovery knew.
       for (Resource r : kAllResources) {
@@ -157,6 +171,10 @@ SamplerTick Sampler::tick(SteadyTime now) {
       out.samples.push_back(std::move(s));
     }
     tracked.previous = std::move(cur);
+    if (domain) {
+      tracked.domain = std::move(domain);
+      tracked.domain_at = domains_at;
+    }
   }
 
   HostUsageRaw host_now = host_.read();

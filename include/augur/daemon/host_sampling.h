@@ -4,6 +4,7 @@
 // Sampler (perf counters, cgroup and procfs usage, host totals). The daemon's sampler thread
 // and `augurctl sample` both drive it, so what augurctl prints is what the daemon sees.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,10 @@
 #include "augur/sampling/sampler.h"
 #include "augur/util/clock.h"
 #include "augur/util/result.h"
+
+namespace augur::discovery {
+struct DiscoveryRun;
+}  // namespace augur::discovery
 
 namespace augur::daemon {
 
@@ -28,19 +33,29 @@ class HostSampling {
  public:
   // Fails only on what makes sampling impossible (no readable cgroup layout, an event name
   // libpfm4 rejects); a source that is down now (libvirtd) is retried on every discovery.
-  static Result<std::unique_ptr<HostSampling>> create(const config::Config& config,
-                                                      const Clock& clock);
+  // `first_discovery_wait`: how long the first tick waits for the first discovery run (the
+  // daemon: as long as any tick, so a hung source at start costs no tick; a one-shot
+  // command: long enough for a libvirt connection to open).
+  static Result<std::unique_ptr<HostSampling>> create(
+      const config::Config& config, const Clock& clock,
+      std::optional<Nanos> first_discovery_wait = {});
   ~HostSampling();
   HostSampling(const HostSampling&) = delete;
   HostSampling& operator=(const HostSampling&) = delete;
 
-  // Runs discovery when due (always on the first tick), then samples.
+  // Starts discovery when due (always on the first tick) on a thread of its own and waits a
+  // quarter of the sampling interval for it (first_discovery_wait the first time); a run that takes
+  // longer is applied at the first tick after it ends, and reported when it takes 5 s or a
+  // discovery interval. Then samples.
   HostSamplingTick tick(SteadyTime now);
 
   [[nodiscard]] const sampling::Sampler& sampler() const;
 
  private:
   struct Parts;
+  // A finished discovery run: its errors and recoveries as notices, a changed list to the
+  // Sampler.
+  void apply_discovery(discovery::DiscoveryRun run, HostSamplingTick& out);
   explicit HostSampling(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

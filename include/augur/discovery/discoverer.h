@@ -33,9 +33,10 @@ struct SourceError {
 };
 
 struct DiscoveryRun {
-  std::vector<Instance> instances;  // merged, in source order; first source wins a duplicate id
-  DiscoveryDiff diff;               // against the previous run
-  std::vector<SourceError> errors;  // sources that failed this run (their last answer kept)
+  std::vector<Instance> instances;     // merged, in source order; first source wins a duplicate id
+  DiscoveryDiff diff;                  // against the previous run
+  std::vector<SourceError> errors;     // sources that failed this run (their last answer kept)
+  std::vector<std::string> recovered;  // sources that failed their previous run and answered
 };
 
 class Discoverer {
@@ -48,6 +49,7 @@ class Discoverer {
   struct Slot {
     std::unique_ptr<DiscoverySource> source;
     std::vector<Instance> last_good;
+    bool failing = false;
   };
   std::vector<Slot> slots_;
   std::vector<Instance> current_;

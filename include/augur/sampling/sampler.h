@@ -27,15 +27,23 @@ struct InstanceRaw {
   SteadyTime at{};
   PerfRaw perf;
   UsageRaw usage;
-  std::optional<DomainStatsRaw> domain;  // VMs, from libvirt's bulk stats
 };
 
-// Where libvirt's bulk domain stats come from (DomainStatsCollector on a host; a recording
-// in tests). Keyed by domain UUID, which is the Instance id.
+// One bulk reading of libvirt's domain stats, keyed by domain UUID (the Instance id).
+struct DomainStatsReading {
+  std::map<std::string, DomainStatsRaw> domains;
+  // How long before collect() returned the values were read: a call that outlasted one
+  // tick's wait is used at the next, with its own time.
+  Nanos age{0};
+  // The call is still in flight, not yet late enough to be an error: no reading this tick.
+  bool pending = false;
+};
+
+// Where libvirt's bulk domain stats come from (DomainStatsCollector on a host).
 class DomainStatsSource {
  public:
   virtual ~DomainStatsSource() = default;
-  virtual Result<std::map<std::string, DomainStatsRaw>> collect() = 0;
+  virtual Result<DomainStatsReading> collect() = 0;
 };
 
 // Something the daemon should know about (and log, rate-limited by `key`).
@@ -45,6 +53,9 @@ struct SamplerNotice {
   std::string key;          // stable per condition, for rate limiting
   std::string instance_id;  // empty for host-wide notices
   std::string message;
+  // The condition of `key` cleared (a source answers again): logged at its severity, and the
+  // next failure of `key` is logged at once rather than rate limited.
+  bool resolved = false;
 };
 
 struct SamplerTick {
@@ -80,11 +91,15 @@ class Sampler {
   struct Tracked {
     Instance instance;
     std::optional<InstanceRaw> previous;
+    // libvirt's last reading and when it was read: rates span readings, not ticks.
+    std::optional<DomainStatsRaw> domain;
+    SteadyTime domain_at{};
   };
   Status count(const Instance& instance);
 
   std::unique_ptr<CounterSource> counters_;
   std::unique_ptr<DomainStatsSource> domain_stats_;
+  bool domain_stats_failing_ = false;  // for one "available again" notice
   host::CgroupLayout layout_;
   UsageReader usage_;
   HostUsageReader host_;
