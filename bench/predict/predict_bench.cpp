@@ -17,64 +17,20 @@
 #include <vector>
 
 #include "augur/predict/nearest_index.h"
+#include "clustered_patterns.h"
 
 namespace {
 
+using augur::bench::percentile;
+using augur::bench::PointMaker;
+using augur::bench::thread_cpu_us;
 using augur::predict::IndexOptions;
 using augur::predict::NearestIndex;
 using augur::predict::SearchMode;
 
-constexpr std::size_t kClusters = 500;
 constexpr std::size_t kQueries = 1000;
 constexpr std::size_t kRecallQueries = 200;
 constexpr std::size_t kK = 5;
-
-class PointMaker {
- public:
-  PointMaker(std::size_t dim, std::uint64_t seed) : dim_(dim), rng_(seed) {
-    centres_.resize(kClusters);
-    for (auto& c : centres_) c = unit(gaussian(1.0));
-  }
-  std::vector<double> next() {
-    std::uniform_int_distribution<std::size_t> pick(0, kClusters - 1);
-    std::vector<double> u = centres_[pick(rng_)];
-    const std::vector<double> noise = gaussian(0.3 / std::sqrt(static_cast<double>(dim_)));
-    for (std::size_t i = 0; i < dim_; ++i) u[i] += noise[i];
-    u = unit(std::move(u));
-    std::lognormal_distribution<double> magnitude(1.0, 0.5);
-    u.push_back(std::log(magnitude(rng_)));
-    return u;
-  }
-
- private:
-  std::vector<double> gaussian(double sd) {
-    std::normal_distribution<double> n(0, sd);
-    std::vector<double> v(dim_);
-    for (double& x : v) x = n(rng_);
-    return v;
-  }
-  static std::vector<double> unit(std::vector<double> v) {
-    double s = 0;
-    for (double x : v) s += x * x;
-    for (double& x : v) x /= std::sqrt(s);
-    return v;
-  }
-  std::size_t dim_;
-  std::mt19937_64 rng_;
-  std::vector<std::vector<double>> centres_;
-};
-
-// The thread's CPU time: on a shared machine wall-clock percentiles include preemption.
-double thread_cpu_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
 struct Fixture {
   std::unique_ptr<NearestIndex> index;
