@@ -52,10 +52,13 @@ void Moments::merge(const Moments& other) {
   count += other.count;
 }
 
-CoMoments::CoMoments()
-    : mask(fp::kFeatureCount, true),
-      mean(fp::kFeatureCount, 0.0),
-      comoment(fp::kFeatureCount * fp::kFeatureCount, 0.0) {}
+CoMoments CoMoments::sized() {
+  CoMoments c;
+  c.mask.assign(fp::kFeatureCount, true);
+  c.mean.assign(fp::kFeatureCount, 0.0);
+  c.comoment.assign(fp::kFeatureCount * fp::kFeatureCount, 0.0);
+  return c;
+}
 
 bool modelled_in_log(std::size_t feature) {
   return detail::feature_constants().in_log[feature];
@@ -77,6 +80,7 @@ void modelled_values(const Fingerprint& f, std::vector<double>& out) {
 
 void CoMoments::add(const std::vector<double>& modelled, const std::vector<bool>& present) {
   constexpr std::size_t d = fp::kFeatureCount;
+  if (empty()) *this = sized();
   for (std::size_t i = 0; i < d; ++i) mask[i] = mask[i] && present[i];
   ++count;
   const double n = static_cast<double>(count);
@@ -101,6 +105,7 @@ void CoMoments::add(const std::vector<double>& modelled, const std::vector<bool>
 void CoMoments::merge(const CoMoments& other) {
   constexpr std::size_t d = fp::kFeatureCount;
   if (other.count == 0) return;
+  if (empty()) *this = sized();
   if (count == 0) {
     std::vector<bool> keep = mask;
     *this = other;
@@ -129,7 +134,7 @@ void CoMoments::merge(const CoMoments& other) {
 }
 
 double CoMoments::covariance(std::size_t i, std::size_t j) const {
-  if (count < 2) return 0.0;
+  if (count < 2 || empty()) return 0.0;
   return comoment[i * fp::kFeatureCount + j] / static_cast<double>(count - 1);
 }
 
@@ -207,6 +212,7 @@ void ScoreHistogram::scale_to(std::uint64_t max_total) {
 Baseline make_baseline(bool track_covariance) {
   Baseline b;
   b.track_covariance = track_covariance;
+  if (track_covariance) b.covariance = CoMoments::sized();
   return b;
 }
 

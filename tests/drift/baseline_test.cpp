@@ -130,6 +130,26 @@ void expect_identical(const Baseline& a, const Baseline& b) {
   EXPECT_EQ(a.slow_scores.counts(), b.slow_scores.counts());
 }
 
+// Co-moments cost 21 KiB per baseline at 52 features: only a Mahalanobis baseline has them,
+// and merging with one that lacks them drops them.
+TEST(Baseline, OnlyATrackedBaselineHoldsCoMoments) {
+  const Baseline euclidean = learned_baseline(false);
+  EXPECT_TRUE(euclidean.covariance.empty());
+  EXPECT_EQ(euclidean.covariance.comoment.capacity(), 0u);
+  const Baseline tracked = learned_baseline(true);
+  ASSERT_FALSE(tracked.covariance.empty());
+  EXPECT_EQ(tracked.covariance.comoment.size(), fp::kFeatureCount * fp::kFeatureCount);
+  EXPECT_GT(tracked.covariance.count, 0u);
+  Baseline merged = tracked;
+  merge_into(merged, euclidean);
+  EXPECT_FALSE(merged.track_covariance);
+  EXPECT_TRUE(merged.covariance.empty());
+  // A tracked baseline merged into a fresh tracked one keeps them.
+  Baseline fresh = make_baseline(true);
+  merge_into(fresh, tracked);
+  EXPECT_EQ(fresh.covariance.comoment, tracked.covariance.comoment);
+}
+
 TEST(BaselineCodec, RoundTripsBitExactly) {
   for (bool covariance : {false, true}) {
     const Baseline b = learned_baseline(covariance);

@@ -41,14 +41,17 @@ struct Moments {
   }
 };
 
-// Co-moments of the features every learned window had.
+// Co-moments of the features every learned window had. Empty (no storage: 21 KiB at 52
+// features) until sized(), so a Euclidean baseline does not carry them.
 struct CoMoments {
   std::uint64_t count = 0;
   std::vector<bool> mask;        // kFeatureCount; all true until the first window
   std::vector<double> mean;      // kFeatureCount
   std::vector<double> comoment;  // kFeatureCount^2, row-major: sum of (x_i-m_i)(x_j-m_j)
 
-  CoMoments();
+  // Zero co-moments over every feature, storage allocated.
+  static CoMoments sized();
+  [[nodiscard]] bool empty() const { return mask.empty(); }
   // `modelled` holds modelled_value() of every feature; `present` the fingerprint's mask.
   void add(const std::vector<double>& modelled, const std::vector<bool>& present);
   void merge(const CoMoments& other);
@@ -88,7 +91,7 @@ struct Baseline {
   std::uint64_t fingerprints = 0;  // windows learned (one per tick: overlapping windows)
   std::vector<Moments> features = std::vector<Moments>(fingerprint::kFeatureCount);
   bool track_covariance = false;
-  CoMoments covariance;  // meaningful only with track_covariance
+  CoMoments covariance;  // sized and meaningful only with track_covariance
   ScoreHistogram scores;
   // The slow (persistence) channel's in-baseline scores: RMS of an EWMA of the z vector
   // (analyzer.h). Calibrated like `scores`, from the same windows.
