@@ -8,8 +8,8 @@ namespace {
 
 using std::string_view_literals::operator""sv;
 
-constexpr std::array kDaemonKeys = {"host_id"sv, "runtime_dir"sv, "state_dir"sv, "mode"sv,
-                                    "queue_capacity"sv, "restore_on_shutdown"sv};
+constexpr std::array kDaemonKeys = {"host_id"sv, "runtime_dir"sv,    "state_dir"sv,
+                                    "mode"sv,    "queue_capacity"sv, "restore_on_shutdown"sv};
 constexpr std::array kModes = {Choice<Mode>{"observe", Mode::kObserve},
                                Choice<Mode>{"advise", Mode::kAdvise},
                                Choice<Mode>{"enforce", Mode::kEnforce}};
@@ -24,7 +24,9 @@ constexpr std::array kLogTargets = {Choice<LogTarget>{"auto", LogTarget::kAuto},
                                     Choice<LogTarget>{"journal", LogTarget::kJournal},
                                     Choice<LogTarget>{"stderr", LogTarget::kStderr}};
 
-constexpr std::array kStoreKeys = {"backend"sv, "path"sv, "postgres_conninfo"sv, "cache_refresh"sv};
+constexpr std::array kStoreKeys = {"backend"sv, "path"sv, "postgres_conninfo"sv, "cache_refresh"sv,
+                                   "retention"sv};
+constexpr std::array kRetentionKeys = {"instance_baselines"sv, "stale_versions"sv};
 constexpr std::array kStoreBackends = {Choice<std::string_view>{"sqlite", "sqlite"},
                                        Choice<std::string_view>{"postgresql", "postgresql"}};
 
@@ -63,6 +65,11 @@ void read_store(MapReader& top, StoreSection& out) {
   m.read("postgres_conninfo", out.postgres_conninfo);
   m.read("cache_refresh", out.cache_refresh,
          DurationRange{std::chrono::seconds(1), std::chrono::hours(1)});
+  // 0 keeps for ever; at most 10 years of 365 days, like predict.history_max_age.
+  MapReader r = m.section("retention", kRetentionKeys);
+  const DurationRange retention{std::chrono::hours(0), std::chrono::hours(24 * 3650)};
+  r.read("instance_baselines", out.retention.instance_baselines, retention);
+  r.read("stale_versions", out.retention.stale_versions, retention);
 }
 
 void read_control(MapReader& top, ControlSection& out) {

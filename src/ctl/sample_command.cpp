@@ -146,9 +146,11 @@ int run_sample(const SampleOptions& options) {
       }
     }
     std::map<std::string, const Instance*> by_id;
-    for (const Instance& i : *t.instances) {
-      by_id[i.id] = &i;
-      analyzer.set_app_type(i.id, i.app_type);
+    if (t.instances) {  // null until discovery has answered
+      for (const Instance& i : *t.instances) {
+        by_id[i.id] = &i;
+        analyzer.set_app_type(i.id, i.app_type);
+      }
     }
     for (const Sample& s : t.sampler.samples) {
       const auto it = by_id.find(s.instance_id);

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "augur/daemon/fleet_baselines.h"
 #include "augur/drift/baseline_codec.h"
@@ -17,8 +20,8 @@ namespace augur::daemon {
 
 namespace {
 
-constexpr std::string_view kTypePrefix = "type:";
-constexpr std::string_view kInstancePrefix = "instance:";
+constexpr std::string_view kTypePrefix = store::kTypeKeyPrefix;
+constexpr std::string_view kInstancePrefix = store::kInstanceKeyPrefix;
 
 std::string number(double v) {
   char buf[32];
@@ -36,17 +39,21 @@ std::string resources(const ResourceVector& v) {
   return out.empty() ? "none" : out;
 }
 
-// Wall time appears only in records.
-std::int64_t unix_ms_now() {
+// Wall time appears only in records (and the retention cutoffs compared with them).
+std::int64_t system_unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-// The wall time of a steady time point, for records.
-std::int64_t unix_ms_at(SteadyTime t, const Clock& clock) {
-  return unix_ms_now() -
-         std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - t).count();
+std::int64_t milliseconds_of(std::chrono::hours h) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(h).count();
+}
+
+// A retention period as the configuration spells it: "14d", "36h".
+std::string period(std::chrono::hours h) {
+  return h.count() % 24 == 0 ? std::to_string(h.count() / 24) + "d"
+                             : std::to_string(h.count()) + "h";
 }
 
 std::string feature_names(const std::vector<FeatureContribution>& top) {
@@ -76,11 +83,13 @@ DecisionAnalyserStage::DecisionAnalyserStage(const config::Config& config, const
                                              AnalyserStageOptions options, DaemonView* view)
     : clock_(clock),
       store_(std::move(store)),
-      options_(options),
+      options_(std::move(options)),
       engine_(engine::engine_options(config, store_ ? store_->host_id() : std::string("local"))),
       last_save_(clock.now()),
       last_score_log_(clock.now()),
       last_fleet_refresh_(clock.now()),
+      retention_(config.store.retention),
+      next_retention_(clock.now() + options_.retention_first),
       view_(view) {
   fleet_store_ = dynamic_cast<const store::FleetStore*>(store_.get());
   if (options_.fleet_refresh_interval == Nanos{0} && config.store.backend == "postgresql") {
@@ -125,7 +134,9 @@ void DecisionAnalyserStage::restore_baselines() {
     if (key.starts_with(kTypePrefix)) {
       set.put_type(std::string(key.substr(kTypePrefix.size())), *baseline);
     } else if (key.starts_with(kInstancePrefix)) {
-      set.put_instance(std::string(key.substr(kInstancePrefix.size())), *baseline);
+      std::string id(key.substr(kInstancePrefix.size()));
+      set.put_instance(id, *baseline);
+      restored_unseen_.insert(std::move(id));
     } else {
       continue;
     }
@@ -158,7 +169,7 @@ void DecisionAnalyserStage::restore_patterns() {
   const std::size_t max = engine_.predictor().size() + 1'000'000;
   std::vector<predict::Pattern> patterns;
   const SteadyTime steady_now = clock_.now();
-  const std::int64_t unix_now = unix_ms_now();
+  const std::int64_t unix_now = unix_ms();
   for (bool labelled : {true, false}) {
     auto records = labelled ? store_->labelled_patterns(max) : store_->unlabelled_patterns(max);
     if (!records) {
@@ -201,9 +212,22 @@ store::BaselineRecord DecisionAnalyserStage::baseline_record(std::string key,
   return r;
 }
 
+std::int64_t DecisionAnalyserStage::unix_ms() const {
+  return options_.unix_ms ? options_.unix_ms() : system_unix_ms();
+}
+
+// The wall time of a steady time point, for records.
+std::int64_t DecisionAnalyserStage::unix_ms_at(SteadyTime t) const {
+  return unix_ms() -
+         std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - t).count();
+}
+
 Status DecisionAnalyserStage::save_baselines() {
+  return save_baselines_at(unix_ms());
+}
+
+Status DecisionAnalyserStage::save_baselines_at(std::int64_t now_ms) {
   if (!store_) return {};
-  const std::int64_t now_ms = unix_ms_now();
   auto put = [&](std::string key, const drift::Baseline& b) -> Status {
     return store_->put_baseline(baseline_record(std::move(key), b, now_ms));
   };
@@ -212,20 +236,96 @@ Status DecisionAnalyserStage::save_baselines() {
     if (auto s = put(std::string(kTypePrefix) + type, b); !s) return s;
   }
   for (const auto& [id, b] : set.instances()) {
+    if (restored_unseen_.contains(id)) continue;  // unchanged since restored
     if (auto s = put(std::string(kInstancePrefix) + id, b); !s) return s;
   }
   return {};
 }
 
+void DecisionAnalyserStage::mark_seen(const std::string& instance_id) {
+  if (!restored_unseen_.empty()) restored_unseen_.erase(instance_id);
+}
+
+// Saves first, so every instance baseline held (the live instances', restored ones once seen)
+// is stamped now_ms, after the cutoff, before anything older is deleted; a failed save skips
+// the instance prune. A live instance without a baseline in memory has no stored row of the
+// running version, or one that could not be read when it appeared: it learns afresh, and the
+// next save would overwrite that row anyway. The first pass waits `retention_first` after
+// start, so that discovery has reported the instances still running (an instance list that
+// is empty until discovery's first answer must not make them look gone for long).
+void DecisionAnalyserStage::run_retention() {
+  using Hours = std::chrono::hours;
+  if (retention_.instance_baselines == Hours{0} && retention_.stale_versions == Hours{0}) return;
+  const std::int64_t now_ms = unix_ms();
+  std::size_t instances = 0;
+  std::size_t stale = 0;
+  std::optional<Error> failed;
+  // Before discovery's first answer every instance looks gone: their rows wait.
+  if (retention_.instance_baselines > Hours{0} && instances_) {
+    last_save_ = clock_.now();
+    if (auto saved = save_baselines_at(now_ms); !saved) {
+      failed = Error{
+          "instance baselines not pruned: saving the live ones first failed: " + saved.error().what,
+          saved.error().where, saved.error().errno_value};
+    } else if (auto n = store_->prune_instance_baselines(
+                   now_ms - milliseconds_of(retention_.instance_baselines))) {
+      instances = *n;
+    } else {
+      failed = n.error();
+    }
+  }
+  if (retention_.stale_versions > Hours{0}) {
+    if (auto n =
+            store_->prune_stale_baselines(fingerprint::kFeatureTableVersion,
+                                          now_ms - milliseconds_of(retention_.stale_versions))) {
+      stale = *n;
+    } else if (!failed) {
+      failed = n.error();
+    }
+  }
+  if (instances + stale > 0) {
+    std::string what;
+    if (retention_.instance_baselines > Hours{0}) {
+      what = std::to_string(instances) + " baselines of instances gone for " +
+             period(retention_.instance_baselines);
+    }
+    if (retention_.stale_versions > Hours{0}) {
+      what += (what.empty() ? "" : " and ") + std::to_string(stale) +
+              " baselines of other feature-table versions not updated for " +
+              period(retention_.stale_versions);
+    }
+    log::write(log::Level::kInfo, "store retention: deleted " + what,
+               {{"INSTANCE_BASELINES_DELETED", std::to_string(instances)},
+                {"STALE_BASELINES_DELETED", std::to_string(stale)}});
+  }
+  if (failed) {
+    // Said once: the next passes (hourly) try again quietly until one works.
+    if (!std::exchange(retention_failing_, true)) {
+      log::write(log::Level::kError,
+                 "store retention failed (tried again every " +
+                     std::to_string(std::chrono::duration_cast<std::chrono::minutes>(
+                                        options_.retention_interval)
+                                        .count()) +
+                     " min, reported again only after it worked): " + failed->message(),
+                 {{"PATH", failed->where}});
+    }
+  } else if (std::exchange(retention_failing_, false)) {
+    log::info("store retention works again");
+  }
+}
+
 std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode) {
   engine::TickInput in;
   in.at = batch.at;
-  in.unix_ms = unix_ms_at(batch.at, clock_);
+  in.unix_ms = unix_ms_at(batch.at);
   in.samples = &batch.samples;
   if (batch.instances && batch.instances != instances_) {
     instances_ = batch.instances;
     refresh_names(*instances_);
     in.instances = instances_.get();
+  }
+  if (!restored_unseen_.empty()) {
+    for (const Sample& s : batch.samples) mark_seen(s.instance_id);
   }
   in.host_capacity = batch.host_capacity;
   in.host_utilisation = batch.host_utilisation;
@@ -244,6 +344,10 @@ std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode)
       log::write(log::Level::kError, "baselines not saved: " + s.error().message(),
                  {{"PATH", s.error().where}});
     }
+  }
+  if (store_ && clock_.now() >= next_retention_) {
+    next_retention_ = clock_.now() + options_.retention_interval;
+    run_retention();
   }
   if (store_ && options_.fleet_refresh_interval > Nanos{0} &&
       clock_.now() - last_fleet_refresh_ >= options_.fleet_refresh_interval) {
@@ -424,7 +528,7 @@ void DecisionAnalyserStage::refresh_fleet_patterns() {
   }
   std::vector<predict::Pattern> fresh;
   const SteadyTime steady_now = clock_.now();
-  const std::int64_t unix_now = unix_ms_now();
+  const std::int64_t unix_now = unix_ms();
   for (const store::PatternRecord& r : *records) {
     if (r.host_id == store_->host_id() || fleet_pattern_ids_.contains(r.record_id)) continue;
     if (r.feature_table_version != fingerprint::kFeatureTableVersion) continue;
@@ -466,14 +570,17 @@ void DecisionAnalyserStage::persist_patterns(const engine::TickOutput& out) {
 }
 
 // Instances that vanished leave memory: their baseline goes to the store (so one that comes
-// back, a VM restarted under the same UUID, resumes it) and out of the in-memory set, which
-// on a host with container churn would otherwise grow with every instance ever seen. One
-// that appears takes its stored baseline back, if it has one.
+// back, a VM restarted under the same UUID, resumes it, until the retention deletes it) and
+// out of the in-memory set, which on a host with container churn would otherwise grow with
+// every instance ever seen. One restored at start and not seen since leaves memory without
+// a save: its row is unchanged, and re-stamping it at every restart would keep it for ever.
+// One that appears takes its stored baseline back, if it has one.
 void DecisionAnalyserStage::refresh_names(const std::vector<Instance>& now) {
   drift::BaselineSet& set = engine_.analyzer().baselines();
   std::set<std::string> present;
   for (const Instance& i : now) {
     present.insert(i.id);
+    mark_seen(i.id);
     const bool appeared = names_.count(i.id) == 0;
     names_[i.id] = i.name;
     if (appeared && store_ && set.find_instance(i.id) == nullptr) {
@@ -488,9 +595,9 @@ void DecisionAnalyserStage::refresh_names(const std::vector<Instance>& now) {
   for (const auto& [id, b] : set.instances()) {
     if (present.count(id) == 0) gone.push_back(id);
   }
-  const std::int64_t now_ms = unix_ms_now();
+  const std::int64_t now_ms = unix_ms();
   for (const std::string& id : gone) {
-    if (store_) {
+    if (store_ && restored_unseen_.erase(id) == 0) {
       const store::BaselineRecord r =
           baseline_record(std::string(kInstancePrefix) + id, *set.find_instance(id), now_ms);
       if (auto s = store_->put_baseline(r); !s) {
@@ -548,7 +655,7 @@ void DecisionAnalyserStage::report_episode(const drift::Analysis& a, const drift
               {"TOP_FEATURES", top}});
   if (view_ && e.kind != Kind::kUpdated) {
     view_->record_episode(EpisodeView{a.instance_id, name,
-                                      e.kind == Kind::kStarted ? "started" : "ended", unix_ms_now(),
+                                      e.kind == Kind::kStarted ? "started" : "ended", unix_ms(),
                                       a.score, e.episode.peak_score, top});
   }
   if (e.kind != Kind::kEnded || !store_) return;
@@ -556,8 +663,8 @@ void DecisionAnalyserStage::report_episode(const drift::Analysis& a, const drift
   r.host_id = store_->host_id();
   r.instance_id = a.instance_id;
   r.app_type = a.app_type;
-  r.start_unix_ms = unix_ms_at(e.episode.start, clock_);
-  if (e.episode.end) r.end_unix_ms = unix_ms_at(*e.episode.end, clock_);
+  r.start_unix_ms = unix_ms_at(e.episode.start);
+  if (e.episode.end) r.end_unix_ms = unix_ms_at(*e.episode.end);
   r.peak_score = e.episode.peak_score;
   r.feature_table_version = fingerprint::kFeatureTableVersion;
   r.direction = e.episode.direction;

@@ -127,6 +127,7 @@ void warn_restart_only_changes(const config::Config& old_cfg, const config::Conf
   if (old_cfg.store.backend != new_cfg.store.backend || old_cfg.store.path != new_cfg.store.path) {
     warn("store");
   }
+  if (old_cfg.store.retention != new_cfg.store.retention) warn("store.retention");
   if (old_cfg.control.socket_path != new_cfg.control.socket_path) warn("control.socket_path");
   if (old_cfg.metrics.address != new_cfg.metrics.address) warn("metrics.address");
   if (old_cfg.metrics.enabled != new_cfg.metrics.enabled) warn("metrics.enabled");

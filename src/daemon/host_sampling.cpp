@@ -196,7 +196,9 @@ HostSamplingTick HostSampling::tick(SteadyTime now) {
             " (a source hangs: libvirtd frozen?); sampling goes on with the last instance list",
         false});
   }
-  out.instances = p.instances;
+  // No list at all until discovery first answered: an empty one would say every instance
+  // is gone.
+  if (p.first_run_done) out.instances = p.instances;
   out.sampler = p.sampler->tick(now);
   return out;
 }

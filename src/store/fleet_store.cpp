@@ -152,7 +152,7 @@ struct FleetStore::Impl {
     if (!bases) return StepError{bases.error(), true};
     for (const BaselineRecord& b : *bases) {
       // Other hosts' type contributions only: their instances' baselines judge nothing here.
-      if (b.host_id == me || !b.key.starts_with("type:")) continue;
+      if (b.host_id == me || !b.key.starts_with(kTypeKeyPrefix)) continue;
       auto have = import->get_baseline(b.key, b.feature_table_version, b.host_id);
       if (!have) return StepError{have.error(), false};
       if (*have && (*have)->updated_unix_ms >= b.updated_unix_ms) continue;
@@ -310,6 +310,12 @@ Result<std::vector<BaselineRecord>> FleetStore::baselines(std::uint32_t version)
 Result<std::size_t> FleetStore::prune_stale_baselines(std::uint32_t current_version,
                                                       std::int64_t older_than_unix_ms) {
   return impl_->local->prune_stale_baselines(current_version, older_than_unix_ms);
+}
+
+// Instance baselines never leave this host (the outbox queues only "type:" keys, the pull
+// takes only other hosts' "type:" keys), so the local file is the only place to prune.
+Result<std::size_t> FleetStore::prune_instance_baselines(std::int64_t older_than_unix_ms) {
+  return impl_->local->prune_instance_baselines(older_than_unix_ms);
 }
 
 Result<std::string> FleetStore::append_episode(const EpisodeRecord& e) {

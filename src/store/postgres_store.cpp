@@ -148,6 +148,11 @@ std::vector<PgStatement> all_statements() {
       {"prune_baselines",
        "DELETE FROM baselines WHERE feature_table_version <> $1 AND updated_unix_ms < $2",
        {kOidInt8, kOidInt8}},
+      // A range on the (host_id, key) unique index (key is COLLATE "C": byte order).
+      {"prune_instances",
+       "DELETE FROM baselines WHERE host_id = $1 AND key >= $2 AND key < $3 "
+       "AND updated_unix_ms < $4",
+       {kOidText, kOidText, kOidText, kOidInt8}},
       {"get_episodes",
        std::string("SELECT ") + kEpisodeColumns +
            " FROM episodes WHERE instance_id = $1 ORDER BY start_unix_ms, row_no",
@@ -254,6 +259,18 @@ class PostgresStore final : public Store {
     p.int8(static_cast<std::int64_t>(current_version)).int8(older_than_unix_ms);
     std::lock_guard lock(mu_);
     auto r = run("prune_baselines", p, "prune_stale_baselines");
+    if (!r) return r.error();
+    return affected(*r);
+  }
+
+  Result<std::size_t> prune_instance_baselines(std::int64_t older_than_unix_ms) override {
+    PgParams p;
+    p.text(host_id_)
+        .text(kInstanceKeyPrefix)
+        .text(detail::key_range_end(kInstanceKeyPrefix))
+        .int8(older_than_unix_ms);
+    std::lock_guard lock(mu_);
+    auto r = run("prune_instances", p, "prune_instance_baselines");
     if (!r) return r.error();
     return affected(*r);
   }

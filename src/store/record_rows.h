@@ -6,12 +6,24 @@
 // A row that does not decode gives nullopt; the caller names the table and the record id.
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "augur/store/records.h"
 #include "codec.h"
 
 namespace augur::store::detail {
+
+// The keys that start with `prefix` are exactly those in [prefix, key_range_end(prefix)) in
+// byte order (SQLite's BINARY collation, PostgreSQL's COLLATE "C" on baselines.key): a range
+// the (host_id, key) unique index serves, where LIKE 'prefix%' may not (SQLite's LIKE is
+// case-insensitive and never uses a BINARY index). `prefix` must not end in byte 0xff.
+inline std::string key_range_end(std::string_view prefix) {
+  std::string end(prefix);
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
 
 template <class Row>
 BaselineRecord baseline_from_row(Row& row) {

@@ -94,6 +94,10 @@ class SqliteStore final : public LocalStore {
          "baselines WHERE feature_table_version = ? ORDER BY key, host_id"},
         {&prune_baselines_,
          "DELETE FROM baselines WHERE feature_table_version != ? AND updated_unix_ms < ?"},
+        // One batch: the inner search is a range on the (host_id, key) unique index.
+        {&prune_instances_,
+         "DELETE FROM baselines WHERE rowid IN (SELECT rowid FROM baselines WHERE host_id = ? "
+         "AND key >= ? AND key < ? AND updated_unix_ms < ? LIMIT ?)"},
         {&next_seq_,
          "INSERT INTO sequences(host_id, kind, next) VALUES(?, ?, 2) ON CONFLICT(host_id, kind) "
          "DO UPDATE SET next = next + 1 RETURNING next - 1"},
@@ -163,7 +167,9 @@ class SqliteStore final : public LocalStore {
     s.bind(6, b.updated_unix_ms);
     // Only type baselines are shared (records.h keys): an instance's baseline judges nothing
     // on another host, and at every save it would cost the fleet database a row per instance.
-    if (!record_outbox_ || !b.key.starts_with("type:")) return finish_write(s, "put_baseline");
+    if (!record_outbox_ || !b.key.starts_with(kTypeKeyPrefix)) {
+      return finish_write(s, "put_baseline");
+    }
     auto r = in_transaction("put_baseline", [&]() -> Result<std::string> {
       if (auto st = finish_write(s, "put_baseline"); !st) return st.error();
       Stmt& d = dequeue_baseline_;
@@ -209,6 +215,26 @@ class SqliteStore final : public LocalStore {
     s.bind(2, older_than_unix_ms);
     if (auto st = finish_write(s, "prune_stale_baselines"); !st) return st.error();
     return static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  }
+
+  // In batches, each its own transaction, the lock released between them: a first prune of
+  // a long-churning host's rows does not hold the actuator's audit writes until it ends.
+  Result<std::size_t> prune_instance_baselines(std::int64_t older_than_unix_ms) override {
+    const std::string end = detail::key_range_end(kInstanceKeyPrefix);
+    std::size_t total = 0;
+    for (;;) {
+      std::lock_guard lock(mu_);
+      Stmt& s = prune_instances_;
+      s.bind(1, host_id_);
+      s.bind(2, kInstanceKeyPrefix);
+      s.bind(3, end);
+      s.bind(4, older_than_unix_ms);
+      s.bind(5, static_cast<std::int64_t>(kSqlitePruneBatch));
+      if (auto st = finish_write(s, "prune_instance_baselines"); !st) return st.error();
+      const auto n = static_cast<std::size_t>(sqlite3_changes(db_.get()));
+      total += n;
+      if (n < kSqlitePruneBatch) return total;
+    }
   }
 
   Result<std::string> append_episode(const EpisodeRecord& e) override {
@@ -550,7 +576,8 @@ class SqliteStore final : public LocalStore {
   std::string epoch_;
   bool record_outbox_;
   std::mutex mu_;
-  Stmt put_baseline_, get_baseline_, list_baselines_, prune_baselines_, next_seq_;
+  Stmt put_baseline_, get_baseline_, list_baselines_, prune_baselines_, prune_instances_;
+  Stmt next_seq_;
   Stmt put_episode_, get_episodes_, put_pattern_, label_pattern_, labelled_, unlabelled_;
   Stmt put_change_, changes_all_, changes_one_, count_;
   Stmt enqueue_, dequeue_baseline_, outbox_list_, outbox_count_, outbox_remove_;

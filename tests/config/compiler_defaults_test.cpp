@@ -150,6 +150,8 @@ const std::set<std::string>& all_keys() {
                                "store.path",
                                "store.postgres_conninfo",
                                "store.cache_refresh",
+                               "store.retention.instance_baselines",
+                               "store.retention.stale_versions",
                                "control.enabled",
                                "control.socket_path",
                                "control.group",

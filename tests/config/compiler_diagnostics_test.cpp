@@ -152,6 +152,32 @@ TEST(ConfigDiagnostics, NegativeFractionIsOutOfRange) {
             "augur.yaml:2:28: 'plan.cpu.max_step_fraction' is -0.5, valid range is 0..1");
 }
 
+TEST(ConfigDiagnostics, RetentionIsInWholeHours) {
+  EXPECT_EQ(only_diagnostic(compile("store:\n  retention:\n    instance_baselines: 90m\n")),
+            "augur.yaml:3:25: 'store.retention.instance_baselines' must be a whole number of "
+            "hours (h or d), got '90m'");
+}
+
+TEST(ConfigDiagnostics, RetentionAboveTenYearsIsOutOfRange) {
+  EXPECT_EQ(only_diagnostic(compile("store:\n  retention: {stale_versions: 3651d}\n")),
+            "augur.yaml:2:31: 'store.retention.stale_versions' is 3651d, valid range is "
+            "0ms..3650d");
+}
+
+TEST(ConfigDiagnostics, RetentionNeedsAUnitEvenForZero) {
+  EXPECT_EQ(only_diagnostic(compile("store:\n  retention:\n    instance_baselines: 0\n")),
+            "augur.yaml:3:25: 'store.retention.instance_baselines' must be a duration with a "
+            "unit: ms, s, m, h or d (e.g. 30s), got '0' (a unit is required: write 0s or 0ms)");
+}
+
+TEST(ConfigDiagnostics, UnknownRetentionKeySuggestsTheKnownOne) {
+  const std::string path = fixture("invalid_retention.yaml");
+  EXPECT_EQ(only_diagnostic(load_config_file(path)),
+            path +
+                ":5:5: unknown key 'instance_baseline' in 'store.retention' (did you mean "
+                "'instance_baselines'?)");
+}
+
 TEST(ConfigDiagnostics, KeyWithoutValuePointsAtTheKey) {
   EXPECT_EQ(only_diagnostic(compile("sampling:\n  interval:\nlog: {}\n")),
             "augur.yaml:2:3: 'sampling.interval' has no value: expected a duration with a unit: "

@@ -111,8 +111,35 @@ TEST_F(ConfigRoundTrip, PlanScalars) {
 }
 
 TEST_F(ConfigRoundTrip, Store) {
-  StoreSection expected{"postgresql", "/srv/augur/local.db", "service=augur", seconds(300)};
+  StoreSection expected{"postgresql", "/srv/augur/local.db", "service=augur", seconds(300),
+                        RetentionSection{hours(36), hours(24 * 90)}};
   EXPECT_EQ(config_.store, expected);
+  EXPECT_NE(config_.store.retention, defaults_.store.retention);
+}
+
+TEST(ConfigRetention, DefaultsAreFourteenAndThirtyDays) {
+  const RetentionSection r;
+  EXPECT_EQ(r.instance_baselines, hours(24 * 14));
+  EXPECT_EQ(r.stale_versions, hours(24 * 30));
+}
+
+TEST(ConfigRetention, ZeroKeepsForEverAndTheBoundsAreAccepted) {
+  auto result = compile(
+      "store:\n  retention:\n    instance_baselines: 0s\n"
+      "    stale_versions: 3650d\n");
+  ASSERT_TRUE(result) << ::testing::PrintToString(diagnostics(result));
+  EXPECT_EQ(result->store.retention.instance_baselines, hours(0));
+  EXPECT_EQ(result->store.retention.stale_versions, hours(24 * 3650));
+  auto hourly = compile("store: {retention: {instance_baselines: 1h, stale_versions: 0d}}\n");
+  ASSERT_TRUE(hourly) << ::testing::PrintToString(diagnostics(hourly));
+  EXPECT_EQ(hourly->store.retention.instance_baselines, hours(1));
+  EXPECT_EQ(hourly->store.retention.stale_versions, hours(0));
+}
+
+TEST(ConfigRetention, AnEmptyRetentionSectionKeepsTheDefaults) {
+  auto result = compile("store:\n  backend: sqlite\n  retention:\n");
+  ASSERT_TRUE(result) << ::testing::PrintToString(diagnostics(result));
+  EXPECT_EQ(result->store.retention, RetentionSection{});
 }
 
 TEST_F(ConfigRoundTrip, Control) {

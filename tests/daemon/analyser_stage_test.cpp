@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
+#include <utility>
 
 #include "augur/drift/baseline_codec.h"
 #include "augur/fingerprint/feature_table.h"
@@ -161,6 +163,8 @@ class CountingStore : public store::Store {
   explicit CountingStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
   int fleet_reads = 0;
   std::uint64_t generation = 0;
+  int prunes = 0;
+  bool refuse_prunes = false;  // as a store whose file went bad would
 
   const std::string& host_id() const override { return inner_->host_id(); }
   Status put_baseline(const store::BaselineRecord& b) override { return inner_->put_baseline(b); }
@@ -174,7 +178,14 @@ class CountingStore : public store::Store {
     return inner_->baselines(version);
   }
   Result<std::size_t> prune_stale_baselines(std::uint32_t version, std::int64_t ms) override {
+    ++prunes;
+    if (refuse_prunes) return Error{"prune_stale_baselines: disk I/O error", "augur.db"};
     return inner_->prune_stale_baselines(version, ms);
+  }
+  Result<std::size_t> prune_instance_baselines(std::int64_t ms) override {
+    ++prunes;
+    if (refuse_prunes) return Error{"prune_instance_baselines: disk I/O error", "augur.db"};
+    return inner_->prune_instance_baselines(ms);
   }
   Result<std::string> append_episode(const store::EpisodeRecord& e) override {
     return inner_->append_episode(e);
@@ -229,6 +240,262 @@ TEST(DecisionAnalyserStage, FleetRefreshReadsTheStoreOnlyAfterAnImport) {
   EXPECT_EQ(store.fleet_reads, at_start + 2);
   feed(stage, clock, 22);
   EXPECT_EQ(store.fleet_reads, at_start + 2);
+}
+
+// Retention. The stage's wall clock moves with the test's clock, from this unix ms.
+constexpr std::int64_t kWallStart = 1'764'300'000'000;
+constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
+
+// Options whose wall clock reads kWallStart now and moves with `clock` (one for every stage
+// of a test, so the wall time goes on across restarts).
+AnalyserStageOptions wall_options(const FakeClock& clock) {
+  AnalyserStageOptions o;
+  o.unix_ms = [&clock, t0 = clock.now()] {
+    return kWallStart +
+           std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - t0).count();
+  };
+  return o;
+}
+
+// One tick after `advance` with `ids` as the whole instance list, each sending a steady
+// web-like sample (or none: `samples` false, as between the hourly steps below).
+void tick(DecisionAnalyserStage& stage, FakeClock& clock, const std::vector<std::string>& ids,
+          Nanos advance = 1s, bool samples = true) {
+  clock.advance(advance);
+  std::mt19937_64 rng(static_cast<std::uint64_t>(clock.now().time_since_epoch().count()));
+  std::normal_distribution<double> noise(0, 0.02);
+  std::vector<Instance> list;
+  SampleBatch b;
+  b.at = clock.now();
+  for (const std::string& id : ids) {
+    Instance i;
+    i.id = id;
+    i.name = "web-" + id;
+    i.app_type = "web";
+    list.push_back(i);
+    if (!samples) continue;
+    Sample s;
+    s.instance_id = id;
+    s.at = clock.now();
+    s.elapsed = 1s;
+    s.set(Metric::kCpuUsageCores, 1.0 + noise(rng));
+    s.set(Metric::kMemoryBytes, 2e9 * (1 + noise(rng)));
+    s.set(Metric::kContextSwitches, 500 * (1 + noise(rng)));
+    b.samples.push_back(s);
+  }
+  b.instances = std::make_shared<const std::vector<Instance>>(std::move(list));
+  stage.analyse(b, Mode::kObserve);
+}
+
+std::optional<store::BaselineRecord> stored(
+    store::Store& s, const std::string& key,
+    std::uint32_t version = fingerprint::kFeatureTableVersion) {
+  auto r = s.get_baseline(key, version);
+  EXPECT_TRUE(r) << r.error().message();
+  return r ? *r : std::nullopt;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A vanished instance's row is kept for store.retention.instance_baselines (14 days), checked
+// hourly, and deleted at the first pass after; the live instance's row and the type's stay.
+TEST(DecisionAnalyserStage, RetentionDeletesAVanishedInstancesBaselineAfterFourteenDays) {
+  testing::TempDir dir;
+  const std::string path = dir.file("augur.db");
+  FakeClock clock;
+  DecisionAnalyserStage stage(small_windows(), clock, open(path), wall_options(clock));
+  auto reader = open(path);
+  for (int t = 0; t < 40; ++t) tick(stage, clock, {"vm-live", "vm-gone"});
+  tick(stage, clock, {"vm-live"});  // vm-gone vanishes: its baseline goes to the store
+  const std::int64_t gone_ms = kWallStart + 41'000;
+  auto row = stored(*reader, "instance:vm-gone");
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->updated_unix_ms, gone_ms);
+  EXPECT_EQ(stage.analyzer().baselines().find_instance("vm-gone"), nullptr);
+
+  // Hourly passes for 14 days less an hour: kept.
+  for (int h = 0; h < 14 * 24 - 1; ++h)
+    tick(stage, clock, {"vm-live"}, std::chrono::hours(1), false);
+  ASSERT_TRUE(stored(*reader, "instance:vm-gone")) << "deleted before its 14 days";
+  // The pass after 14 days deletes it, and says so once.
+  ::testing::internal::CaptureStderr();
+  tick(stage, clock, {"vm-live"}, std::chrono::hours(1), false);
+  tick(stage, clock, {"vm-live"}, std::chrono::hours(1), false);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_FALSE(stored(*reader, "instance:vm-gone"));
+  EXPECT_EQ(occurrences(log,
+                        "store retention: deleted 1 baselines of instances gone for 14d "
+                        "and 0 baselines of other feature-table versions not updated for "
+                        "30d"),
+            1u)
+      << log;
+  EXPECT_EQ(occurrences(log, "INSTANCE_BASELINES_DELETED=1"), 1u) << log;
+
+  // The live instance's row was saved by the pass (stamped then), the type's is there.
+  const std::int64_t now_ms = kWallStart + 41'000 + (14 * 24 + 1) * 3'600'000LL;
+  auto live = stored(*reader, "instance:vm-live");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->updated_unix_ms, now_ms);
+  EXPECT_TRUE(stored(*reader, "type:web"));
+  EXPECT_NE(stage.analyzer().baselines().find_instance("vm-live"), nullptr);
+}
+
+// The daemon was stopped for longer than the retention while its instances ran on: at the
+// next start every stored row is older than the cutoff. The instance that is still live
+// keeps its baseline (re-saved before the prune, so a crash right after loses nothing); the
+// one that is gone loses its own; and the restart itself re-stamps neither row.
+TEST(DecisionAnalyserStage, ALiveInstancesOldRowIsSavedAgainNotPrunedAfterALongStop) {
+  testing::TempDir dir;
+  const std::string path = dir.file("augur.db");
+  FakeClock clock;
+  AnalyserStageOptions options = wall_options(clock);
+  options.save_interval = std::chrono::hours(24);  // no periodic save: the pass must save
+  std::uint64_t learned = 0;
+  {
+    DecisionAnalyserStage first(small_windows(), clock, open(path), options);
+    for (int t = 0; t < 40; ++t) tick(first, clock, {"vm-live", "vm-gone"});
+    learned = first.analyzer().baselines().find_instance("vm-live")->fingerprints;
+  }  // saved at stop
+  auto reader = open(path);
+  const std::int64_t saved_ms = stored(*reader, "instance:vm-live")->updated_unix_ms;
+  EXPECT_EQ(stored(*reader, "instance:vm-gone")->updated_unix_ms, saved_ms);
+
+  clock.advance(std::chrono::hours(24 * 20));  // stopped for 20 days
+  const std::int64_t start_ms = saved_ms + 20 * kDayMs;
+  DecisionAnalyserStage second(small_windows(), clock, open(path), options);
+  EXPECT_EQ(second.restored_baselines(), 3u);
+  // Discovery's first answer is not in yet: an empty list. Both leave memory unsaved.
+  tick(second, clock, {});
+  EXPECT_EQ(second.analyzer().baselines().find_instance("vm-live"), nullptr);
+  EXPECT_EQ(stored(*reader, "instance:vm-live")->updated_unix_ms, saved_ms);
+  EXPECT_EQ(stored(*reader, "instance:vm-gone")->updated_unix_ms, saved_ms);
+  // Then vm-live is found: it takes its stored baseline back.
+  for (int t = 0; t < 5; ++t) tick(second, clock, {"vm-live"});
+  ASSERT_NE(second.analyzer().baselines().find_instance("vm-live"), nullptr);
+  EXPECT_GE(second.analyzer().baselines().find_instance("vm-live")->fingerprints, learned);
+  EXPECT_TRUE(stored(*reader, "instance:vm-gone")) << "no pass before retention_first";
+
+  tick(second, clock, {"vm-live"}, std::chrono::minutes(10));  // the first pass
+  EXPECT_FALSE(stored(*reader, "instance:vm-gone"));
+  auto live = stored(*reader, "instance:vm-live");
+  ASSERT_TRUE(live) << "a live instance's baseline was pruned";
+  EXPECT_EQ(live->updated_unix_ms, start_ms + 6'000 + 600'000);
+  auto kept = drift::deserialize(live->payload);
+  ASSERT_TRUE(kept);
+  EXPECT_GE(kept->fingerprints, learned);
+}
+
+// A restart alone must not make a vanished instance's row look fresh: the stage restores it,
+// never sees the instance, and stops; the row keeps its time and ages out.
+TEST(DecisionAnalyserStage, ARestartDoesNotReStampAVanishedInstancesRow) {
+  testing::TempDir dir;
+  const std::string path = dir.file("augur.db");
+  FakeClock clock;
+  const AnalyserStageOptions options = wall_options(clock);
+  {
+    DecisionAnalyserStage first(small_windows(), clock, open(path), options);
+    for (int t = 0; t < 40; ++t) tick(first, clock, {"vm-gone"});
+  }
+  auto reader = open(path);
+  const std::int64_t saved_ms = stored(*reader, "instance:vm-gone")->updated_unix_ms;
+  for (int restart = 0; restart < 3; ++restart) {
+    clock.advance(std::chrono::hours(24 * 5));
+    DecisionAnalyserStage again(small_windows(), clock, open(path), options);
+    EXPECT_TRUE(again.save_baselines());
+    tick(again, clock, {"vm-other"});
+  }  // 15 days on: past the retention, though restarted every 5 days
+  EXPECT_EQ(stored(*reader, "instance:vm-gone")->updated_unix_ms, saved_ms);
+  DecisionAnalyserStage last(small_windows(), clock, open(path), options);
+  tick(last, clock, {}, std::chrono::minutes(10));
+  EXPECT_FALSE(stored(*reader, "instance:vm-gone"));
+}
+
+// Until discovery has answered the sampler sends no instance list at all (host_sampling.h),
+// and every instance would look gone: instance rows wait for the first pass after an answer.
+TEST(DecisionAnalyserStage, RetentionWaitsForDiscoverysFirstAnswer) {
+  testing::TempDir dir;
+  const std::string path = dir.file("augur.db");
+  FakeClock clock;
+  const AnalyserStageOptions options = wall_options(clock);
+  {
+    DecisionAnalyserStage first(small_windows(), clock, open(path), options);
+    for (int t = 0; t < 40; ++t) tick(first, clock, {"vm-a"});
+  }
+  auto reader = open(path);
+  clock.advance(std::chrono::hours(24 * 20));  // stopped for 20 days
+  DecisionAnalyserStage second(small_windows(), clock, open(path), options);
+  for (int t = 0; t < 3; ++t) {
+    clock.advance(std::chrono::minutes(10));
+    SampleBatch silent;  // no instance list: discovery hung since the start
+    silent.at = clock.now();
+    second.analyse(silent, Mode::kObserve);
+  }
+  EXPECT_TRUE(stored(*reader, "instance:vm-a")) << "pruned before discovery answered";
+  tick(second, clock, {}, std::chrono::hours(1));  // discovery answers: vm-a is gone
+  EXPECT_FALSE(stored(*reader, "instance:vm-a"));
+}
+
+// Baselines of another feature-table version go after store.retention.stale_versions; the
+// first pass runs retention_first (10 minutes) after start.
+TEST(DecisionAnalyserStage, RetentionPrunesOtherFeatureTableVersionsFromTheFirstPass) {
+  testing::TempDir dir;
+  const std::string path = dir.file("augur.db");
+  const std::uint32_t other = fingerprint::kFeatureTableVersion + 1;
+  auto writer = open(path);
+  for (const auto& [key, age_days] : {std::pair{"type:old", 31}, std::pair{"type:recent", 29}}) {
+    store::BaselineRecord r;
+    r.key = key;
+    r.feature_table_version = other;
+    r.payload = "features of another table";
+    r.updated_unix_ms = kWallStart - age_days * kDayMs;
+    ASSERT_TRUE(writer->put_baseline(r));
+  }
+  FakeClock clock;
+  DecisionAnalyserStage stage(small_windows(), clock, open(path), wall_options(clock));
+  tick(stage, clock, {"vm-1"}, std::chrono::minutes(9));
+  EXPECT_TRUE(stored(*writer, "type:old", other)) << "pruned before the first pass";
+  tick(stage, clock, {"vm-1"}, std::chrono::minutes(1));
+  EXPECT_FALSE(stored(*writer, "type:old", other));
+  EXPECT_TRUE(stored(*writer, "type:recent", other));
+}
+
+TEST(DecisionAnalyserStage, RetentionZeroKeepsEverything) {
+  testing::TempDir dir;
+  auto owned = std::make_shared<CountingStore>(open(dir.file("augur.db")));
+  config::Config c = small_windows();
+  c.store.retention.instance_baselines = std::chrono::hours(0);
+  c.store.retention.stale_versions = std::chrono::hours(0);
+  FakeClock clock;
+  DecisionAnalyserStage stage(c, clock, owned, wall_options(clock));
+  for (int t = 0; t < 20; ++t) tick(stage, clock, {"vm-1"});
+  tick(stage, clock, {}, std::chrono::hours(24 * 60));
+  tick(stage, clock, {}, std::chrono::hours(2));
+  EXPECT_EQ(owned->prunes, 0);
+  EXPECT_TRUE(stored(*owned, "instance:vm-1"));
+}
+
+// A store that refuses the prunes: one error, not one per pass; a line when it works again.
+TEST(DecisionAnalyserStage, AStoreRefusingRetentionIsReportedOnceUntilItWorks) {
+  testing::TempDir dir;
+  auto owned = std::make_shared<CountingStore>(open(dir.file("augur.db")));
+  owned->refuse_prunes = true;
+  FakeClock clock;
+  DecisionAnalyserStage stage(small_windows(), clock, owned, wall_options(clock));
+  ::testing::internal::CaptureStderr();
+  tick(stage, clock, {"vm-1"}, std::chrono::minutes(10));
+  for (int h = 0; h < 3; ++h) tick(stage, clock, {"vm-1"}, std::chrono::hours(1));
+  owned->refuse_prunes = false;
+  tick(stage, clock, {"vm-1"}, std::chrono::hours(1));
+  tick(stage, clock, {"vm-1"}, std::chrono::hours(1));
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(owned->prunes, 6 * 2) << "both prunes tried at every pass";
+  EXPECT_EQ(occurrences(log, "store retention failed"), 1u) << log;
+  EXPECT_EQ(occurrences(log, "prune_instance_baselines: disk I/O error"), 1u) << log;
+  EXPECT_EQ(occurrences(log, "store retention works again"), 1u) << log;
 }
 
 TEST(DecisionAnalyserStage, RunsWithoutAStore) {

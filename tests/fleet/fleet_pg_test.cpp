@@ -137,6 +137,47 @@ TEST(FleetOnPostgres, AnOutageQueuesWritesWithoutStallingAndTheOutboxDrainsExact
   }
 }
 
+// Retention on a fleet host: instance baselines never reach PostgreSQL, so pruning them
+// deletes rows of the host's local file only; its type baseline stays on both sides.
+TEST(FleetOnPostgres, InstanceBaselinesArePrunedFromTheLocalFileAndNeverReachPostgres) {
+  test::PgSchema schema;
+  ASSERT_TRUE(schema.create()) << "no PostgreSQL server";
+  TempFolder dir;
+  FleetStoreOptions o;
+  o.local.path = dir.file("host-a.db");
+  o.local.host_id = "host-a";
+  o.connect = [&] { return connect(schema.conninfo(), "host-a"); };
+  o.feature_table_version = 1;
+  o.start_thread = false;
+  o.drain_at_stop = false;
+  auto opened = FleetStore::open(o);
+  ASSERT_TRUE(opened.has_value()) << opened.error().message();
+  FleetStore& a = **opened;
+  auto put = [&](const std::string& key, std::int64_t updated_ms) {
+    BaselineRecord r;
+    r.key = key;
+    r.feature_table_version = 1;
+    r.payload = "p";
+    r.updated_unix_ms = updated_ms;
+    ASSERT_TRUE(a.put_baseline(r).has_value());
+  };
+  put("instance:vm-gone", 1000);
+  put("instance:vm-live", 9000);
+  put("type:web", 1000);
+  ASSERT_TRUE(a.sync_now().has_value()) << a.status().last_error;
+  EXPECT_EQ(schema.value("SELECT string_agg(key, ',' ORDER BY key) FROM baselines"), "type:web");
+
+  auto pruned = a.prune_instance_baselines(5000);
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  EXPECT_EQ(*pruned, 1u);
+  auto local = a.baselines(1);
+  ASSERT_TRUE(local.has_value());
+  ASSERT_EQ(local->size(), 2u);
+  EXPECT_EQ((*local)[0].key, "instance:vm-live");
+  EXPECT_EQ((*local)[1].key, "type:web");
+  EXPECT_EQ(schema.value("SELECT count(*) FROM baselines"), "1");
+}
+
 // Three hosts, each learning its own contribution to type "web" from its own instances'
 // windows, store them in PostgreSQL; any host's merge of what it reads back equals one
 // baseline learned from every window at once.

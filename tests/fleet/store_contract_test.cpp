@@ -347,6 +347,37 @@ TEST_P(StoreContract, OtherFeatureTableVersionsAreIgnoredUntilPruned) {
   EXPECT_EQ(value_of(store->prune_stale_baselines(4, 5000)), 0u);
 }
 
+// Retention: only this host's "instance:" rows (any version) last updated before the cutoff.
+TEST_P(StoreContract, OldInstanceBaselinesOfThisHostArePrunedAndNothingElse) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->put_baseline(baseline("instance:gone", 4, "a", 1000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("instance:gone-v3", 3, "b", 1000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("instance:at-cutoff", 4, "c", 5000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("instance:recent", 4, "d", 9000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("type:web", 4, "e", 1000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("type:old", 3, "f", 1000)).has_value());
+  auto b = open("host-b");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->put_baseline(baseline("instance:gone", 4, "host-b's", 1000)).has_value());
+  ASSERT_TRUE(b->put_baseline(baseline("type:web", 4, "host-b's", 1000)).has_value());
+
+  EXPECT_EQ(value_of(store->prune_instance_baselines(5000)), 2u);
+  EXPECT_FALSE(value_of(store->get_baseline("instance:gone", 4)).has_value());
+  EXPECT_FALSE(value_of(store->get_baseline("instance:gone-v3", 3)).has_value());
+  EXPECT_TRUE(value_of(store->get_baseline("instance:at-cutoff", 4)).has_value());
+  EXPECT_TRUE(value_of(store->get_baseline("instance:recent", 4)).has_value());
+  EXPECT_TRUE(value_of(store->get_baseline("type:web", 4)).has_value());
+  EXPECT_TRUE(value_of(store->get_baseline("type:old", 3)).has_value());
+  EXPECT_EQ(value_of(store->get_baseline("instance:gone", 4, "host-b"))->payload, "host-b's");
+  EXPECT_EQ(value_of(store->count_rows()).baselines, 6u);
+  EXPECT_EQ(value_of(store->prune_instance_baselines(5000)), 0u);
+
+  EXPECT_EQ(value_of(b->prune_instance_baselines(5000)), 1u);
+  EXPECT_TRUE(value_of(b->get_baseline("type:web", 4)).has_value());
+  EXPECT_EQ(value_of(store->count_rows()).baselines, 5u);
+}
+
 TEST_P(StoreContract, ChangesNewestFirstPerInstanceOrAll) {
   auto store = open();
   ASSERT_TRUE(store);

@@ -76,6 +76,71 @@ TEST_F(SqliteBaselines, OtherFeatureTableVersionIsIgnoredThenPrunedWhenOld) {
   EXPECT_TRUE(store->get_baseline("type:cur", 4)->has_value());
 }
 
+// Retention: this host's instance baselines (any version) last updated before the cutoff.
+TEST_F(SqliteBaselines, OldInstanceBaselinesOfThisHostArePrunedAndNothingElse) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->put_baseline(baseline("instance:gone", 4, "a", 1'000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("instance:gone-v3", 3, "b", 1'000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("instance:at-cutoff", 4, "c", 5'000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("instance:recent", 4, "d", 9'000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("type:web", 4, "e", 1'000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("type:old", 3, "f", 1'000)).has_value());
+  auto other = baseline("instance:gone", 4, "host-b's", 1'000);
+  other.host_id = "host-b";  // another host's row in this file (a fleet cache holds such)
+  ASSERT_TRUE(store->put_baseline(other).has_value());
+
+  auto pruned = store->prune_instance_baselines(5'000);
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  EXPECT_EQ(*pruned, 2u);  // gone, gone-v3: strictly before the cutoff
+  EXPECT_FALSE(store->get_baseline("instance:gone", 4)->has_value());
+  EXPECT_FALSE(store->get_baseline("instance:gone-v3", 3)->has_value());
+  EXPECT_TRUE(store->get_baseline("instance:at-cutoff", 4)->has_value());
+  EXPECT_TRUE(store->get_baseline("instance:recent", 4)->has_value());
+  EXPECT_TRUE(store->get_baseline("type:web", 4)->has_value());  // type baselines: never
+  EXPECT_TRUE(store->get_baseline("type:old", 3)->has_value());  // (prune_stale_baselines)
+  EXPECT_EQ((*store->get_baseline("instance:gone", 4, "host-b"))->payload, "host-b's");
+  EXPECT_EQ(store->count_rows()->baselines, 5u);
+  EXPECT_EQ(*store->prune_instance_baselines(5'000), 0u);
+
+  // Host B's store prunes B's rows only.
+  auto b = open("host-b");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b->prune_instance_baselines(5'000), 1u);
+  EXPECT_EQ(store->count_rows()->baselines, 4u);
+  EXPECT_TRUE(store->get_baseline("instance:recent", 4)->has_value());
+}
+
+TEST_F(SqliteBaselines, PruningManyInstanceBaselinesGoesInBatchesAndCountsThemAll) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  // A long-churning host: more old rows than one batch holds, twice over (one transaction).
+  const std::size_t old_rows = 2 * kSqlitePruneBatch + 7;
+  raw_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+          std::to_string(old_rows) +
+          ") INSERT INTO baselines(record_id, host_id, key, feature_table_version, payload, "
+          "updated_unix_ms) SELECT 'host-a:baseline:instance:c-' || i, 'host-a', "
+          "'instance:c-' || i, 4, x'00', 1000 + i FROM n");
+  ASSERT_TRUE(store->put_baseline(baseline("instance:live", 4, "p", 1'000'000)).has_value());
+  ASSERT_TRUE(store->put_baseline(baseline("type:web", 4, "p", 1'000)).has_value());
+  auto pruned = store->prune_instance_baselines(500'000);
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  EXPECT_EQ(*pruned, old_rows);
+  EXPECT_EQ(store->count_rows()->baselines, 2u);
+  EXPECT_TRUE(store->get_baseline("instance:live", 4)->has_value());
+}
+
+TEST_F(SqliteBaselines, APruneTheFileRefusesIsAnErrorValue) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  raw_sql("DROP TABLE baselines");  // as a damaged file would answer
+  auto pruned = store->prune_instance_baselines(5'000);
+  ASSERT_FALSE(pruned.has_value());
+  EXPECT_NE(pruned.error().message().find("prune_instance_baselines"), std::string::npos)
+      << pruned.error().message();
+  EXPECT_EQ(pruned.error().where, path_);
+}
+
 TEST_F(SqliteBaselines, EpisodesRoundTripAndReputIsIdempotent) {
   auto store = open();
   ASSERT_TRUE(store);

@@ -223,6 +223,46 @@ TEST_F(FleetStoreTest, AnotherHostSeesLabelledPatternsAndBaselinesAfterItsRefres
   EXPECT_EQ((*b->get_baseline("type:db", 1, "host-a"))->payload, "payload-2000");
 }
 
+// Instance baselines never leave the host, so retention prunes the local file: this host's
+// old instance rows go; its type rows, its queue and other hosts' cached rows stay, and the
+// shared store is not touched.
+TEST_F(FleetStoreTest, InstanceBaselinesArePrunedFromTheLocalFileOnly) {
+  auto a = open_fleet("host-a");
+  auto b = open_fleet("host-b");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->put_baseline(baseline("instance:vm-gone", 1'000)).has_value());
+  ASSERT_TRUE(a->put_baseline(baseline("instance:vm-live", 9'000)).has_value());
+  ASSERT_TRUE(a->put_baseline(baseline("type:db", 1'000)).has_value());
+  ASSERT_TRUE(b->put_baseline(baseline("instance:vm-gone", 1'000)).has_value());
+  ASSERT_TRUE(b->put_baseline(baseline("type:db", 1'000)).has_value());
+  ASSERT_TRUE(b->sync_now().has_value());
+  ASSERT_TRUE(a->sync_now().has_value());  // A's cache now holds B's type:db
+  ASSERT_TRUE(a->get_baseline("type:db", 1, "host-b")->has_value());
+  // A row under A's id in the shared store (not one the fleet layer sent): left alone.
+  {
+    auto shared = connect_shared();
+    ASSERT_TRUE(shared.has_value());
+    BaselineRecord r = baseline("instance:vm-elsewhere", 1'000);
+    r.host_id = "host-a";
+    ASSERT_TRUE((*shared)->put_baseline(r).has_value());
+  }
+  EXPECT_EQ(shared_counts().baselines, 3u);  // two type rows, one written directly
+  ASSERT_TRUE(a->put_baseline(baseline("type:web", 1'000)).has_value());  // queued, unsent
+
+  auto pruned = a->prune_instance_baselines(5'000);
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  EXPECT_EQ(*pruned, 1u);
+  EXPECT_FALSE(a->get_baseline("instance:vm-gone", 1, {})->has_value());
+  EXPECT_TRUE(a->get_baseline("instance:vm-live", 1, {})->has_value());
+  EXPECT_TRUE(a->get_baseline("type:db", 1, {})->has_value());
+  EXPECT_TRUE(a->get_baseline("type:db", 1, "host-b")->has_value());
+  EXPECT_TRUE(b->get_baseline("instance:vm-gone", 1, {})->has_value());  // B's own file
+  EXPECT_EQ(shared_counts().baselines, 3u);
+  ASSERT_TRUE(a->sync_now().has_value());
+  EXPECT_EQ(shared_counts().baselines, 4u);  // the queued type:web went out as usual
+  EXPECT_EQ(events_of(FleetEvent::Kind::kSkipped), 0u);
+}
+
 TEST_F(FleetStoreTest, AFullSharedStoreQueuesWritesReportsOnceAndDrainsWithoutLossOrDuplicates) {
   // SQLite clamps the cap to the file's current size: every write that needs a new page
   // fails with SQLITE_FULL, as on a full disk. Each round's first write is a baseline of

@@ -21,7 +21,7 @@ struct DaemonSection {
   std::string runtime_dir = "/run/augur";
   std::string state_dir = "/var/lib/augur";
   Mode mode = Mode::kObserve;
-  std::size_t queue_capacity = 64;  // per hand-off queue, 1..65536
+  std::size_t queue_capacity = 64;   // per hand-off queue, 1..65536
   bool restore_on_shutdown = false;  // enforce: put back the allocations found on a clean stop
 
   bool operator==(const DaemonSection&) const = default;
@@ -154,11 +154,24 @@ struct PlanSection {
   bool operator==(const PlanSection&) const = default;
 };
 
+// How long the store keeps what nothing reads any more; 0 keeps it for ever. Whole hours,
+// 0 .. 10 years.
+struct RetentionSection {
+  // A vanished instance's baseline (kept so that it resumes if the instance comes back):
+  // deleted once not updated for this long. A live instance's is re-saved, never deleted.
+  std::chrono::hours instance_baselines{24 * 14};
+  // Baselines of another feature-table version (ignored, kept for a downgrade).
+  std::chrono::hours stale_versions{24 * 30};
+
+  bool operator==(const RetentionSection&) const = default;
+};
+
 struct StoreSection {
   std::string backend = "sqlite";  // sqlite | postgresql
   std::string path;                // empty: <state_dir>/augur.db
   std::string postgres_conninfo;   // libpq connection string or "service=NAME"
   seconds cache_refresh{60};
+  RetentionSection retention{};
 
   bool operator==(const StoreSection&) const = default;
 };

@@ -5,6 +5,16 @@
 // destroyed, pattern history restored at start and appended as episodes start and are
 // labelled, ended episodes recorded. Everything it decides is logged as structured
 // journald records; the plans with changes go to the actuator.
+//
+// Retention (config.store.retention): `retention_first` after start, then every
+// `retention_interval`, the stage saves every baseline it holds (so each live instance's row
+// is stamped now) and then deletes this host's instance baselines not updated for
+// store.retention.instance_baselines (instances gone that long) and baselines of other
+// feature-table versions not updated for store.retention.stale_versions. A baseline restored
+// at start is re-saved only once its instance is seen (in an instance list or a sample), so a
+// restart does not make every vanished instance's row look fresh again.
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -31,6 +41,13 @@ struct AnalyserStageOptions {
   // cache into the predictor (0: config.store.cache_refresh when the backend is postgresql,
   // never otherwise).
   Nanos fleet_refresh_interval{0};
+  // The first retention pass, after discovery has had time to report the instances running
+  // at start (their rows are then re-saved, never pruned), and the time between passes.
+  Nanos retention_first = std::chrono::minutes(10);
+  Nanos retention_interval = std::chrono::hours(1);
+  // Wall time in unix ms for the records written and the retention cutoffs (tests derive it
+  // from their clock); empty: the system clock.
+  std::function<std::int64_t()> unix_ms{};
 };
 
 class DecisionAnalyserStage final : public AnalyserStage {
@@ -58,6 +75,12 @@ class DecisionAnalyserStage final : public AnalyserStage {
  private:
   void restore_baselines();
   void restore_patterns();
+  // Every baseline held, stamped `unix_ms`, but those restored and not seen since.
+  Status save_baselines_at(std::int64_t unix_ms);
+  void run_retention();
+  void mark_seen(const std::string& instance_id);
+  [[nodiscard]] std::int64_t unix_ms() const;
+  [[nodiscard]] std::int64_t unix_ms_at(SteadyTime t) const;
   void refresh_fleet();
   void refresh_fleet_patterns();
   void apply_fleet_types(const std::vector<store::BaselineRecord>& records);
@@ -84,6 +107,12 @@ class DecisionAnalyserStage final : public AnalyserStage {
   SteadyTime last_save_{};
   SteadyTime last_score_log_{};
   SteadyTime last_fleet_refresh_{};
+  config::RetentionSection retention_;
+  SteadyTime next_retention_{};
+  bool retention_failing_ = false;  // the store refused a prune: said once, until one works
+  // Instances whose baseline was restored at start and that have not been seen since: their
+  // stored row is what memory holds, so it is not saved again (that would only re-stamp it).
+  std::set<std::string> restored_unseen_;
   PendingStoreWrites pending_{"analyser"};          // patterns, labels, episodes the store refused
   const store::FleetStore* fleet_store_ = nullptr;  // store_ when it is the fleet layer
   std::uint64_t fleet_generation_ = 0;              // the store's imported_generation() last read

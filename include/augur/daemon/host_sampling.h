@@ -22,7 +22,8 @@ namespace augur::daemon {
 
 struct HostSamplingTick {
   sampling::SamplerTick sampler;
-  // Discovery's current list; a new pointer only when it changed (cheap to pass on).
+  // Discovery's current list; a new pointer only when it changed (cheap to pass on); null
+  // until discovery first answered.
   std::shared_ptr<const std::vector<Instance>> instances;
   bool instances_changed = false;
   // Discovery problems this tick (a failing source keeps its last good answer).

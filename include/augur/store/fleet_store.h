@@ -90,6 +90,8 @@ class FleetStore final : public Store {
   Result<std::vector<BaselineRecord>> baselines(std::uint32_t feature_table_version) override;
   Result<std::size_t> prune_stale_baselines(std::uint32_t current_version,
                                             std::int64_t older_than_unix_ms) override;
+  // The local file only: instance baselines are never sent to the shared store.
+  Result<std::size_t> prune_instance_baselines(std::int64_t older_than_unix_ms) override;
   Result<std::string> append_episode(const EpisodeRecord& episode) override;
   Result<std::string> append_pattern(const PatternRecord& pattern) override;
   Status label_pattern(std::string_view record_id, const ResourceVector& outcome,

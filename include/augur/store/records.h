@@ -15,12 +15,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "augur/core/decisions.h"
 #include "augur/core/resource.h"
 
 namespace augur::store {
+
+// The two kinds of baseline key (BaselineRecord::key).
+inline constexpr std::string_view kTypeKeyPrefix = "type:";          // "type:<app>"
+inline constexpr std::string_view kInstanceKeyPrefix = "instance:";  // "instance:<id>"
 
 // A learned baseline, opaque to the store: the drift module serialises it into `payload`.
 // key: "type:<app>" or "instance:<id>".

@@ -21,6 +21,7 @@
 // Threads: one connection per store object, every call serialised by a mutex, so one
 // object may be shared by the analyser and actuator threads.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,8 @@
 namespace augur::store {
 
 inline constexpr int kSchemaVersion = 3;
+// prune_instance_baselines deletes at most this many rows per statement (and transaction).
+inline constexpr std::size_t kSqlitePruneBatch = 1000;
 
 struct SqliteStoreOptions {
   std::string path;     // the database file; its folder must exist
@@ -44,8 +47,9 @@ struct SqliteStoreOptions {
   // Wall clock for the ".corrupt-<unix seconds>" suffix and the store epoch (tests pin it).
   std::function<std::int64_t()> unix_seconds;
   // Queue every write that changes a row in the outbox, in the same transaction, for the
-  // fleet layer to send to the shared store (baselines: only "type:" keys, the shared ones). Off for a store without a fleet, and for the
-  // fleet layer's second connection that imports other hosts' records.
+  // fleet layer to send to the shared store (baselines: only "type:" keys, the shared ones). Off
+  // for a store without a fleet, and for the fleet layer's second connection that imports other
+  // hosts' records.
   bool record_outbox = false;
 };
 

@@ -32,9 +32,16 @@ class Store {
   // Every baseline of that version (all hosts), ordered by key then host.
   virtual Result<std::vector<BaselineRecord>> baselines(std::uint32_t feature_table_version) = 0;
   // Deletes baselines of a version other than `current_version` last updated before
-  // `older_than_unix_ms` (the daemon passes now - 30 days); returns how many.
+  // `older_than_unix_ms` (the daemon passes now - store.retention.stale_versions, default
+  // 30 days); returns how many.
   virtual Result<std::size_t> prune_stale_baselines(std::uint32_t current_version,
                                                     std::int64_t older_than_unix_ms) = 0;
+  // Deletes this store's host's instance baselines (keys "instance:<id>", any version) last
+  // updated before `older_than_unix_ms`; returns how many. Type baselines and other hosts'
+  // rows are never touched. The daemon passes now - store.retention.instance_baselines
+  // (default 14 days), right after saving every live instance's baseline, so only instances
+  // gone that long lose theirs.
+  virtual Result<std::size_t> prune_instance_baselines(std::int64_t older_than_unix_ms) = 0;
 
   // Appends return the record id (assigned when the record's is empty). Re-putting an
   // existing record id changes nothing and returns it.
