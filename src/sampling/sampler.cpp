@@ -88,7 +88,7 @@ std::vector<SamplerNotice> Sampler::set_instances(const std::vector<Instance>& i
                                "cannot count " + instance->name + ": " + s.error().message()));
     }
     if (fresh) {
-      instances_.emplace(id, Tracked{*instance, std::nullopt, std::nullopt, {}});
+      instances_.emplace(id, Tracked{*instance, std::nullopt, std::nullopt, {}, std::nullopt});
       notices.push_back(
           notice(SamplerNotice::Severity::kInfo, "new:" + id, id,
                  "instance found: " + instance->name + " (" + thread_list(*instance) + ")"));
@@ -103,6 +103,23 @@ std::vector<SamplerNotice> Sampler::set_instances(const std::vector<Instance>& i
   return notices;
 }
 
+namespace {
+
+// What derive_domain_rates() wrote into `rates`, over the Sample built from perf and cgroups:
+// libvirt's values and its reasons for the ones it lacks replace theirs.
+void overlay_domain_rates(const Sample& rates, Sample& s) {
+  for (std::size_t m = 0; m < kMetricCount; ++m) {
+    if (rates.present.test(m)) s.set(static_cast<Metric>(m), rates.values[m]);
+  }
+  for (const auto& [metric, reason] : rates.missing_reasons) s.mark_missing(metric, reason);
+  if (!rates.vcpu_utilisation.empty()) s.vcpu_utilisation = rates.vcpu_utilisation;
+  for (Resource r : kAllResources) {
+    if (rates.allocation.known(r)) s.allocation[r] = rates.allocation[r];
+  }
+}
+
+}  // namespace
+
 SamplerTick Sampler::tick(SteadyTime now) {
   SamplerTick out;
   std::vector<PerfRaw> perf = counters_->read_all();
@@ -116,8 +133,10 @@ SamplerTick Sampler::tick(SteadyTime now) {
   for (PerfRaw& p : perf) perf_by_id.emplace(p.instance_id, &p);
   std::map<std::string, DomainStatsRaw> domains;
   SteadyTime domains_at = now;
+  bool domains_pending = false;  // a call in flight, not yet late: hold the last rates
   if (domain_stats_) {
     auto collected = domain_stats_->collect();
+    domains_pending = collected && collected->pending;
     if (collected && !collected->pending) {
       domains = std::move(collected->domains);
       domains_at = now - collected->age;
@@ -159,11 +178,17 @@ SamplerTick Sampler::tick(SteadyTime now) {
       derive_usage_rates(tracked.previous->usage, cur.usage, s.elapsed, s);
       // libvirt counts a VM's CPU, block, network and balloon better than its cgroups do.
       // Its readings carry their own time: one that came a tick late, or after a tick
-      // without one, still gives its rates over the time between readings.
+      // without one, still gives its rates over the time between readings. A tick while a
+      // slow call is still in flight keeps the last rates (and the balloon's allocation),
+      // so the VM's Samples do not switch sources tick by tick; a failed call drops them.
       if (tracked.domain && domain && domains_at > tracked.domain_at) {
-        derive_domain_rates(*tracked.domain, *domain, domains_at - tracked.domain_at, s);
-        s.elapsed = now - tracked.previous->at;  // the Sample's interval stays the tick's
+        Sample rates;
+        derive_domain_rates(*tracked.domain, *domain, domains_at - tracked.domain_at, rates);
+        tracked.domain_rates = std::move(rates);
+      } else if (!domains_pending) {
+        tracked.domain_rates.reset();
       }
+      if (tracked.domain_rates) overlay_domain_rates(*tracked.domain_rates, s);
       // What the cgroups do not say (a VM's vCPUs and memory), discovery knew.
       for (Resource r : kAllResources) {
         if (!s.allocation.known(r)) s.allocation[r] = tracked.instance.allocation[r];

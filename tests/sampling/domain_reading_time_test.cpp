@@ -1,6 +1,7 @@
 // libvirt's readings carry their own time (DomainStatsReading::age): a call that outlasts a
 // tick's wait is used at the next tick, and its rates span the time between the readings,
-// not the ticks. The real Sampler with this process as a static instance; the domain
+// not the ticks; a tick while a call is still in flight holds the last rates. The real
+// Sampler with this process as a static instance; the domain
 // readings are given in the order a slow libvirtd would deliver them.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -54,9 +55,10 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
   script.push_back(reading(id, 10.0, 0ns));                  // t = 0
   script.push_back(DomainStatsReading{{}, {}, true});        // t = 1: still in flight
   script.push_back(reading(id, 11.5, 500ms));                // t = 2: read at 1.5 s
-  script.push_back(Error{"libvirt has not answered", "x"});  // t = 3
+  script.push_back(DomainStatsReading{{}, {}, true});        // t = 3: in flight again
   script.push_back(Error{"libvirt has not answered", "x"});  // t = 4
-  script.push_back(reading(id, 14.0, 0ns));                  // t = 5: 2.5 s of CPU in 3.5 s
+  script.push_back(Error{"libvirt has not answered", "x"});  // t = 5
+  script.push_back(reading(id, 14.0, 0ns));                  // t = 6: 2.5 s of CPU in 4.5 s
   Sampler sampler(std::make_unique<ThreadCounterSet>(std::move(events).value()), *layout,
                   UsageReader(*layout), HostUsageReader(), read_host_capacity("/proc", "/sys", {}),
                   {}, std::make_unique<ScriptedReadings>(std::move(script)));
@@ -69,7 +71,7 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
 
   const SteadyTime t0{};
   std::vector<SamplerTick> ticks;
-  for (int t = 0; t <= 5; ++t) ticks.push_back(sampler.tick(t0 + std::chrono::seconds(t)));
+  for (int t = 0; t <= 6; ++t) ticks.push_back(sampler.tick(t0 + std::chrono::seconds(t)));
   auto cpu_at = [&](int t) {
     EXPECT_EQ(ticks[t].samples.size(), 1u) << "tick " << t;
     return ticks[t].samples.empty() ? -1.0 : ticks[t].samples[0].get(Metric::kCpuUsageCores);
@@ -77,10 +79,13 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
   // Tick 2: 1.5 s of guest CPU over the 1.5 s between the readings, whatever the tick says.
   EXPECT_NEAR(cpu_at(2), 1.0, 1e-9);
   EXPECT_EQ(ticks[2].samples[0].elapsed, 1s) << "the Sample's interval stays the tick's";
-  // Tick 5: 2.5 s over 3.5 s.
-  EXPECT_NEAR(cpu_at(5), 2.5 / 3.5, 1e-9);
-  // Ticks 1, 3 and 4 had no reading: their CPU is the cgroup's, not a guess from libvirt.
+  // Tick 3, a call in flight: the last rates are held, not swapped for the cgroup's.
+  EXPECT_NEAR(cpu_at(3), 1.0, 1e-9);
+  // Tick 6: 2.5 s over 4.5 s.
+  EXPECT_NEAR(cpu_at(6), 2.5 / 4.5, 1e-9);
+  // Tick 1 (no rates yet) and ticks 4 and 5 (failed calls): the cgroup's CPU, not libvirt's.
   EXPECT_LT(cpu_at(1), 0.9);
+  EXPECT_LT(cpu_at(4), 0.9);
 
   // The outage is an error at each failing tick (the daemon rate-limits by key); the in-flight
   // tick is none; the recovery is one resolved notice.
@@ -92,9 +97,10 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
     return out;
   };
   EXPECT_TRUE(notices_with(1, "libvirt-stats").empty());
-  EXPECT_EQ(notices_with(3, "libvirt-stats").size(), 1u);
+  EXPECT_TRUE(notices_with(3, "libvirt-stats").empty());
   EXPECT_EQ(notices_with(4, "libvirt-stats").size(), 1u);
-  const auto back = notices_with(5, "libvirt-stats");
+  EXPECT_EQ(notices_with(5, "libvirt-stats").size(), 1u);
+  const auto back = notices_with(6, "libvirt-stats");
   ASSERT_EQ(back.size(), 1u);
   EXPECT_TRUE(back[0].resolved);
   EXPECT_EQ(back[0].severity, SamplerNotice::Severity::kInfo);

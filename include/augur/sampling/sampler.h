@@ -94,6 +94,8 @@ class Sampler {
     // libvirt's last reading and when it was read: rates span readings, not ticks.
     std::optional<DomainStatsRaw> domain;
     SteadyTime domain_at{};
+    // The rates of the last two readings, held while a slow call is in flight.
+    std::optional<Sample> domain_rates;
   };
   Status count(const Instance& instance);
 
