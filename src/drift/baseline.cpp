@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "feature_constants.h"
 
@@ -50,6 +51,26 @@ void Moments::merge(const Moments& other) {
   mean += delta * nb / n;
   m2 += other.m2 + delta * delta * na * nb / n;
   count += other.count;
+}
+
+bool Moments::remove(const Moments& part) {
+  if (part.count == 0) return true;
+  if (part.count > count) return false;
+  if (part.count == count) {
+    *this = Moments{};
+    return true;
+  }
+  // Chan's merge solved for the other part: n mean = na mean_a + nb mean_b and
+  // M2 = M2_a + M2_b + (mean_b - mean_a)^2 na nb / n.
+  const double n = static_cast<double>(count);
+  const double na = static_cast<double>(part.count);
+  const double nb = n - na;
+  const double mean_b = (n * mean - na * part.mean) / nb;
+  const double delta = mean_b - part.mean;
+  m2 = std::max(0.0, m2 - part.m2 - delta * delta * na * nb / n);
+  mean = mean_b;
+  count -= part.count;
+  return true;
 }
 
 CoMoments CoMoments::sized() {
@@ -133,6 +154,43 @@ void CoMoments::merge(const CoMoments& other) {
   count += other.count;
 }
 
+bool CoMoments::remove(const CoMoments& part) {
+  constexpr std::size_t d = fp::kFeatureCount;
+  if (part.count == 0) return true;
+  if (empty() || part.empty() || part.count > count) return false;
+  if (part.count == count) {
+    std::vector<bool> keep = mask;
+    *this = sized();
+    mask = std::move(keep);  // what the removed windows lacked stays unknown
+    return true;
+  }
+  const double n = static_cast<double>(count);
+  const double na = static_cast<double>(part.count);
+  const double nb = n - na;
+  std::array<double, d> mean_b{};
+  std::array<double, d> delta{};
+  for (std::size_t i = 0; i < d; ++i) {
+    if (!mask[i]) continue;
+    mean_b[i] = (n * mean[i] - na * part.mean[i]) / nb;
+    delta[i] = mean_b[i] - part.mean[i];
+  }
+  for (std::size_t i = 0; i < d; ++i) {
+    if (!mask[i]) continue;
+    for (std::size_t j = 0; j < d; ++j) {
+      if (!mask[j]) continue;
+      double& c = comoment[i * d + j];
+      c = c - part.comoment[i * d + j] - delta[i] * delta[j] * na * nb / n;
+    }
+    // A diagonal entry is a sum of squares: rounding must not make it negative.
+    comoment[i * d + i] = std::max(0.0, comoment[i * d + i]);
+  }
+  for (std::size_t i = 0; i < d; ++i) {
+    if (mask[i]) mean[i] = mean_b[i];
+  }
+  count -= part.count;
+  return true;
+}
+
 double CoMoments::covariance(std::size_t i, std::size_t j) const {
   if (count < 2 || empty()) return 0.0;
   return comoment[i * fp::kFeatureCount + j] / static_cast<double>(count - 1);
@@ -165,6 +223,16 @@ void ScoreHistogram::merge(const ScoreHistogram& other) {
   for (std::size_t i = 0; i < kBins; ++i) counts_[i] += other.counts_[i];
   total_ += other.total_;
   cached_q_ = -1;
+}
+
+bool ScoreHistogram::remove(const ScoreHistogram& part) {
+  for (std::size_t i = 0; i < kBins; ++i) {
+    if (part.counts_[i] > counts_[i]) return false;
+  }
+  for (std::size_t i = 0; i < kBins; ++i) counts_[i] -= part.counts_[i];
+  total_ -= part.total_;
+  cached_q_ = -1;
+  return true;
 }
 
 double ScoreHistogram::quantile(double q) const {
@@ -242,6 +310,42 @@ void merge_into(Baseline& into, const Baseline& from) {
   into.scores.merge(from.scores);
   into.slow_scores.merge(from.slow_scores);
   into.fingerprints += from.fingerprints;
+}
+
+Status remove_from(Baseline& whole, const Baseline& part) {
+  if (part.feature_table_version != whole.feature_table_version) {
+    return Error{"remove_from: feature table version " +
+                     std::to_string(part.feature_table_version) + " removed from version " +
+                     std::to_string(whole.feature_table_version),
+                 ""};
+  }
+  if (part.fingerprints > whole.fingerprints) {
+    return Error{"remove_from: the part has more windows than the whole", ""};
+  }
+  // On a copy: a part found not to be in the whole half way leaves the whole as it was.
+  Baseline out = whole;
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    if (!out.features[i].remove(part.features[i])) {
+      return Error{"remove_from: the part has more values of feature " +
+                       std::string(fp::feature_table()[i].name) + " than the whole",
+                   ""};
+    }
+  }
+  if (out.track_covariance && part.track_covariance) {
+    if (!out.covariance.remove(part.covariance)) {
+      return Error{"remove_from: the part has more co-moment windows than the whole", ""};
+    }
+  } else if (out.track_covariance) {
+    // merge_into would have dropped them: a whole with co-moments never held this part.
+    out.track_covariance = false;
+    out.covariance = CoMoments();
+  }
+  if (!out.scores.remove(part.scores) || !out.slow_scores.remove(part.slow_scores)) {
+    return Error{"remove_from: the part has more scores in a bin than the whole", ""};
+  }
+  out.fingerprints -= part.fingerprints;
+  whole = std::move(out);
+  return {};
 }
 
 Baseline seed_from(const Baseline& type, std::uint64_t max_fingerprints) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_set>
 #include <utility>
@@ -148,15 +149,31 @@ struct FleetStore::Impl {
       imported_patterns.insert(p.record_id);
       ++pulled;
     }
-    auto bases = remote->baselines(options.feature_table_version);
-    if (!bases) return StepError{bases.error(), true};
-    for (const BaselineRecord& b : *bases) {
-      // Other hosts' type contributions only: their instances' baselines judge nothing here.
-      if (b.host_id == me || !b.key.starts_with(kTypeKeyPrefix)) continue;
-      auto have = import->get_baseline(b.key, b.feature_table_version, b.host_id);
+    // The fleet's type baselines: one row per type, every other host's contribution merged
+    // (the shared store's aggregate minus this host's own row), kept under the reserved
+    // kFleetOthersHostId. O(types) per refresh, not O(hosts x types).
+    const std::uint32_t version = options.feature_table_version;
+    auto others = remote->fleet_type_others(version, me);
+    if (!others) return StepError{others.error(), true};
+    std::set<std::string, std::less<>> fresh_keys;
+    for (const BaselineRecord& b : *others) {
+      fresh_keys.insert(b.key);
+      auto have = import->get_baseline(b.key, version, kFleetOthersHostId);
       if (!have) return StepError{have.error(), false};
-      if (*have && (*have)->updated_unix_ms >= b.updated_unix_ms) continue;
+      if (*have && (*have)->payload == b.payload) continue;
       if (auto s = import->put_baseline(b); !s) return StepError{s.error(), false};
+      ++pulled;
+    }
+    // Nothing else may stand for other hosts: a type nobody else contributes to any more,
+    // and the per-host rows an older build cached (they are in the aggregate), would count
+    // twice or stale.
+    auto cached = import->baselines(version);
+    if (!cached) return StepError{cached.error(), false};
+    for (const BaselineRecord& b : *cached) {
+      if (b.host_id == me || !b.key.starts_with(kTypeKeyPrefix)) continue;
+      if (b.host_id == kFleetOthersHostId && fresh_keys.contains(b.key)) continue;
+      auto gone = import->delete_baseline(b.host_id, b.key);
+      if (!gone) return StepError{gone.error(), false};
       ++pulled;
     }
     update_status([&](FleetStatus& s) {
@@ -264,6 +281,10 @@ FleetStore::~FleetStore() {
 
 Result<std::unique_ptr<FleetStore>> FleetStore::open(FleetStoreOptions options,
                                                      OpenedStore* local_opened) {
+  if (options.local.host_id == kFleetOthersHostId) {
+    return Error{"host id " + options.local.host_id + " is reserved for the fleet aggregate",
+                 options.local.path};
+  }
   auto impl = std::make_unique<Impl>();
   SqliteStoreOptions local = options.local;
   local.record_outbox = true;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "augur/store/postgres_store.h"
+#include "fleet_aggregate.h"
 
 namespace augur::store::detail {
 
@@ -51,7 +52,28 @@ CREATE INDEX changes_instance ON changes(instance_id, unix_ms DESC, row_no DESC)
 CREATE INDEX changes_newest ON changes(unix_ms DESC, row_no DESC);
 )sql";
 
-constexpr std::array<const char*, kPostgresSchemaVersion> kSteps = {kV0ToV1};
+// v2: the per-type fleet aggregate (docs/fleet.md "Fleet aggregate"): per type key and
+// feature table version, the merge of every host's contributing row (fleet_aggregate.h), so a
+// refresh reads one row per type instead of one per host and type. A host's type write
+// updates it in the same transaction as its own row, holding the aggregate row's lock.
+// `contributors` counts the merged rows; an aggregate that lost its last one stays, empty,
+// as the row writers lock. Backfilled from the existing rows by pg_backfill_aggregates.
+constexpr const char* kV1ToV2 = R"sql(
+CREATE TABLE type_aggregates(key text COLLATE "C" NOT NULL,
+                             feature_table_version bigint NOT NULL, payload bytea NOT NULL,
+                             contributors bigint NOT NULL, updated_unix_ms bigint NOT NULL,
+                             PRIMARY KEY(key, feature_table_version));
+)sql";
+
+// A step's SQL, then (when not null) what C++ must compute inside the same transaction: a
+// backfill that needs the baseline merge, which SQL cannot do.
+struct Step {
+  const char* sql;
+  Status (*after)(PgConnection& conn);
+};
+
+constexpr std::array<Step, kPostgresSchemaVersion> kSteps = {
+    Step{kV0ToV1, nullptr}, Step{kV1ToV2, &pg_backfill_aggregates}};
 
 // The version recorded in augur_meta, creating the table on an empty database (0).
 Result<int> read_version(PgConnection& conn) {
@@ -94,10 +116,16 @@ Result<int> migrate_locked(PgConnection& conn) {
                  conn.where()};
   }
   for (int v = from; v < kPostgresSchemaVersion; ++v) {
-    auto step =
-        conn.exec(kSteps[static_cast<std::size_t>(v)],
-                  "migrating store schema v" + std::to_string(v) + " -> v" + std::to_string(v + 1));
-    if (!step) return step.error();
+    const Step& step = kSteps[static_cast<std::size_t>(v)];
+    const std::string what =
+        "migrating store schema v" + std::to_string(v) + " -> v" + std::to_string(v + 1);
+    if (auto done = conn.exec(step.sql, what); !done) return done.error();
+    if (step.after != nullptr) {
+      if (auto done = step.after(conn); !done) {
+        const Error& e = done.error();
+        return Error{what + ": " + e.what, e.where, e.errno_value};
+      }
+    }
   }
   if (from < kPostgresSchemaVersion) {
     PgParams p;
@@ -115,7 +143,7 @@ Result<int> migrate_locked(PgConnection& conn) {
 
 const char* pg_migration_sql(int from_version) {
   if (from_version < 0 || from_version >= kPostgresSchemaVersion) return nullptr;
-  return kSteps[static_cast<std::size_t>(from_version)];
+  return kSteps[static_cast<std::size_t>(from_version)].sql;
 }
 
 // The recorded version without creating anything or taking a lock; 0 when absent. Looks in

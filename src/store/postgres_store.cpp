@@ -3,11 +3,14 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <random>
 #include <utility>
 
+#include "augur/drift/baseline_codec.h"
 #include "codec.h"
+#include "fleet_aggregate.h"
 #include "pg_connection.h"
 #include "pg_schema.h"
 #include "record_rows.h"
@@ -171,6 +174,41 @@ std::vector<PgStatement> all_statements() {
       {"changes_one",
        sel_change + "WHERE instance_id = $1 ORDER BY unix_ms DESC, row_no DESC LIMIT $2",
        {kOidText, kOidInt8}},
+      // The fleet aggregate (fleet_aggregate.h). A writer of a type first makes sure its
+      // aggregate row exists, then locks it: writers of one type queue there, other types go
+      // on in parallel.
+      {"agg_ensure",
+       "INSERT INTO type_aggregates(key, feature_table_version, payload, contributors, "
+       "updated_unix_ms) VALUES($1, $2, '', 0, 0) ON CONFLICT (key, feature_table_version) DO "
+       "NOTHING",
+       {kOidText, kOidInt8}},
+      {"agg_lock",
+       "SELECT payload, contributors, updated_unix_ms FROM type_aggregates WHERE key = $1 AND "
+       "feature_table_version = $2 FOR UPDATE",
+       {kOidText, kOidInt8}},
+      {"agg_put",
+       "UPDATE type_aggregates SET payload = $3, contributors = $4, updated_unix_ms = $5 "
+       "WHERE key = $1 AND feature_table_version = $2",
+       {kOidText, kOidInt8, kOidBytea, kOidInt8, kOidInt8}},
+      // The host's previous row is read and decoded before the aggregate's lock is taken
+      // (decoding is most of a write's time), then only checked unchanged under it: its
+      // xmin (the writing transaction) changes with every update of the row.
+      {"baseline_prev",
+       "SELECT feature_table_version, payload, updated_unix_ms, xmin::text FROM baselines "
+       "WHERE host_id = $1 AND key = $2",
+       {kOidText, kOidText}},
+      {"baseline_prev_lock",
+       "SELECT feature_table_version, updated_unix_ms, xmin::text FROM baselines "
+       "WHERE host_id = $1 AND key = $2 FOR UPDATE",
+       {kOidText, kOidText}},
+      // One statement, so one snapshot: the aggregate and this host's row as one commit left
+      // them (a writer changes both in one transaction), never one without the other.
+      {"fleet_others",
+       "SELECT a.key, a.payload, a.contributors, a.updated_unix_ms, b.payload FROM "
+       "type_aggregates a LEFT JOIN baselines b ON b.host_id = $1 AND b.key = a.key AND "
+       "b.feature_table_version = a.feature_table_version WHERE a.feature_table_version = $2 "
+       "AND a.contributors > 0 ORDER BY a.key",
+       {kOidText, kOidInt8}},
       {"count_rows",
        "SELECT (SELECT count(*) FROM baselines), (SELECT count(*) FROM episodes), "
        "(SELECT count(*) FROM patterns), "
@@ -218,9 +256,205 @@ class PostgresStore final : public Store {
         .bytea(b.payload)
         .int8(b.updated_unix_ms);
     std::lock_guard lock(mu_);
+    if (b.key.starts_with(kTypeKeyPrefix)) return put_type_baseline(b, host, p);
     auto r = run("put_baseline", p, "put_baseline");
     if (!r) return r.error();
     return {};
+  }
+
+  // A type row and its fleet aggregate in one transaction: aggregate' = aggregate - the
+  // host's previous row + the new one, under the aggregate row's lock.
+  // The host's row of a key as read outside the transaction, decoded.
+  struct PreviousRow {
+    bool exists = false;
+    std::int64_t version = 0;
+    std::int64_t updated_unix_ms = 0;
+    std::string xmin;
+    std::optional<drift::Baseline> contribution;
+  };
+
+  Result<PreviousRow> read_previous(const std::string& host, const std::string& key) {
+    PgParams who;
+    who.text(host).text(key);
+    auto r = conn_->exec_prepared("baseline_prev", who, "put_baseline: previous row");
+    if (!r) return r.error();
+    PreviousRow prev;
+    if (PQntuples(r->get()) != 1) return prev;
+    PgRow row(r->get(), 0);
+    prev.exists = true;
+    prev.version = row.int8(0);
+    const std::string payload = row.bytes(1);
+    prev.updated_unix_ms = row.int8(2);
+    prev.xmin = row.text(3);
+    if (!row.ok()) return Error{"put_baseline: malformed previous row", conn_->where()};
+    prev.contribution =
+        detail::decode_contribution(payload, static_cast<std::uint32_t>(prev.version));
+    return prev;
+  }
+
+  // A type row and its fleet aggregate in one transaction: aggregate' = aggregate - the
+  // host's previous row + the new one, under the aggregate row's lock.
+  Status put_type_baseline(const BaselineRecord& b, const std::string& host, const PgParams& row) {
+    if (host == kFleetOthersHostId) {
+      return Error{"put_baseline: host id " + host + " is reserved", conn_->where()};
+    }
+    if (auto s = conn_->ensure(statements_); !s) {
+      return Error{"put_baseline: " + s.error().what, s.error().where, s.error().errno_value};
+    }
+    // Decoded before any lock: the lock is held only for the aggregate's own work.
+    const std::optional<drift::Baseline> fresh =
+        detail::decode_contribution(b.payload, b.feature_table_version);
+    auto prev = read_previous(host, b.key);
+    if (!prev) return prev.error();
+    if (auto begin = conn_->exec("BEGIN", "put_baseline: BEGIN"); !begin) return begin.error();
+    Status done = put_type_locked(b, host, row, fresh, *prev);
+    if (done) {
+      if (auto commit = conn_->exec("COMMIT", "put_baseline: COMMIT"); !commit) {
+        return commit.error();
+      }
+      return {};
+    }
+    if (conn_->connected()) (void)conn_->exec("ROLLBACK", "put_baseline: ROLLBACK");
+    return done;
+  }
+
+  struct LockedAggregate {
+    detail::TypeAggregate agg;
+    bool changed = false;
+  };
+
+  // Makes the aggregate row of (key, version) exist and locks it.
+  Result<detail::TypeAggregate> lock_aggregate(const std::string& key, std::int64_t version) {
+    PgParams p;
+    p.text(key).int8(version);
+    if (auto r = conn_->exec_prepared("agg_ensure", p, "put_baseline: aggregate"); !r) {
+      return r.error();
+    }
+    auto r = conn_->exec_prepared("agg_lock", p, "put_baseline: locking the aggregate");
+    if (!r) return r.error();
+    if (PQntuples(r->get()) != 1) {
+      return Error{"put_baseline: the aggregate of " + key + " vanished", conn_->where()};
+    }
+    PgRow row(r->get(), 0);
+    const std::string payload = row.bytes(0);
+    detail::TypeAggregate agg;
+    agg.contributors = row.int8(1);
+    agg.updated_unix_ms = row.int8(2);
+    if (!row.ok()) return Error{"put_baseline: malformed aggregate row", conn_->where()};
+    if (agg.contributors > 0) {
+      agg.merged = detail::decode_contribution(payload, static_cast<std::uint32_t>(version));
+      if (!agg.merged) {
+        // Written by a build of another baseline format: recompute it from the rows.
+        return detail::pg_rebuild_aggregate(*conn_, key, version);
+      }
+    }
+    return agg;
+  }
+
+  Status put_type_locked(const BaselineRecord& b, const std::string& host, const PgParams& row,
+                         const std::optional<drift::Baseline>& fresh, PreviousRow prev) {
+    const auto version = static_cast<std::int64_t>(b.feature_table_version);
+    std::map<std::int64_t, LockedAggregate> aggs;
+    auto locked = lock_aggregate(b.key, version);
+    if (!locked) return locked.error();
+    aggs[version].agg = std::move(*locked);
+
+    // The previous row as it is now, under its lock: another store object of this host may
+    // have replaced it since it was read (rare: then it is read again, under the lock).
+    PgParams who;
+    who.text(host).text(b.key);
+    auto now_rows = conn_->exec_prepared("baseline_prev_lock", who, "put_baseline: previous row");
+    if (!now_rows) return now_rows.error();
+    const bool exists_now = PQntuples(now_rows->get()) == 1;
+    if (exists_now) {
+      PgRow now(now_rows->get(), 0);
+      const std::int64_t now_version = now.int8(0);
+      const std::int64_t now_updated = now.int8(1);
+      const std::string now_xmin = now.text(2);
+      if (!now.ok()) return Error{"put_baseline: malformed previous row", conn_->where()};
+      if (!prev.exists || prev.xmin != now_xmin || prev.version != now_version ||
+          prev.updated_unix_ms != now_updated) {
+        auto again = read_previous(host, b.key);
+        if (!again) return again.error();
+        prev = std::move(*again);
+      }
+    } else {
+      prev = PreviousRow{};
+    }
+    if (prev.exists) {
+      // Newest wins: a late replay changes neither the row nor the aggregate.
+      if (prev.updated_unix_ms > b.updated_unix_ms) return {};
+      if (prev.contribution) {
+        if (!aggs.contains(prev.version)) {
+          auto other = lock_aggregate(b.key, prev.version);
+          if (!other) return other.error();
+          aggs[prev.version].agg = std::move(*other);
+        }
+        LockedAggregate& from = aggs[prev.version];
+        if (auto s = detail::remove_contribution(from.agg, *prev.contribution); !s) {
+          // The stored aggregate cannot hold this row (written outside this protocol):
+          // recompute it without the row rather than carry the inconsistency on.
+          auto rebuilt = detail::pg_rebuild_aggregate(*conn_, b.key, prev.version, host);
+          if (!rebuilt) return rebuilt.error();
+          from.agg = std::move(*rebuilt);
+        }
+        from.changed = true;
+      }
+    }
+    if (fresh) {
+      detail::add_contribution(aggs[version].agg, *fresh, b.updated_unix_ms);
+      aggs[version].changed = true;
+    }
+    for (const auto& [v, held] : aggs) {
+      if (!held.changed) continue;
+      const detail::TypeAggregate& a = held.agg;
+      PgParams p;
+      p.text(b.key)
+          .int8(v)
+          .bytea(a.merged && a.contributors > 0 ? drift::serialize(*a.merged) : std::string())
+          .int8(a.merged ? a.contributors : 0)
+          .int8(a.updated_unix_ms);
+      if (auto r = conn_->exec_prepared("agg_put", p, "put_baseline: aggregate"); !r) {
+        return r.error();
+      }
+    }
+    auto r = conn_->exec_prepared("put_baseline", row, "put_baseline");
+    if (!r) return r.error();
+    return {};
+  }
+
+  Result<std::vector<BaselineRecord>> fleet_type_others(std::uint32_t version,
+                                                        std::string_view exclude) override {
+    PgParams p;
+    p.text(exclude.empty() ? std::string_view(host_id_) : exclude)
+        .int8(static_cast<std::int64_t>(version));
+    std::lock_guard lock(mu_);
+    auto r = run("fleet_others", p, "fleet_type_others");
+    if (!r) return r.error();
+    std::vector<BaselineRecord> out;
+    const int n = PQntuples(r->get());
+    for (int i = 0; i < n; ++i) {
+      PgRow row(r->get(), i);
+      const std::string key = row.text(0);
+      detail::TypeAggregate agg;
+      const std::string payload = row.bytes(1);
+      agg.contributors = row.int8(2);
+      agg.updated_unix_ms = row.int8(3);
+      const bool has_own = !row.is_null(4);
+      const std::string own_payload = has_own ? row.bytes(4) : std::string();
+      if (!row.ok()) return Error{"fleet_type_others: malformed row " + key, conn_->where()};
+      agg.merged = detail::decode_contribution(payload, version);
+      if (!agg.merged) continue;  // another build's format: its writers rebuild it
+      // Exactly the row the aggregate holds for this host (same decoding rule as the writer).
+      if (auto own = has_own ? detail::decode_contribution(own_payload, version) : std::nullopt) {
+        if (auto s = detail::remove_contribution(agg, *own); !s) {
+          return Error{"fleet_type_others: " + key + ": " + s.error().what, conn_->where()};
+        }
+      }
+      if (!agg.merged || agg.contributors <= 0) continue;  // only this host contributes
+      out.push_back(detail::others_record(key, version, *agg.merged, agg.updated_unix_ms));
+    }
+    return out;
   }
 
   Result<std::optional<BaselineRecord>> get_baseline(std::string_view key, std::uint32_t version,
@@ -258,9 +492,35 @@ class PostgresStore final : public Store {
     PgParams p;
     p.int8(static_cast<std::int64_t>(current_version)).int8(older_than_unix_ms);
     std::lock_guard lock(mu_);
-    auto r = run("prune_baselines", p, "prune_stale_baselines");
-    if (!r) return r.error();
-    return affected(*r);
+    if (auto s = conn_->ensure(statements_); !s) {
+      return Error{"prune_stale_baselines: " + s.error().what, s.error().where,
+                   s.error().errno_value};
+    }
+    // The rows and the aggregates of the versions they leave, in one transaction: the
+    // other versions' aggregates are recomputed from the rows that stay.
+    if (auto begin = conn_->exec("BEGIN", "prune_stale_baselines: BEGIN"); !begin) {
+      return begin.error();
+    }
+    auto pruned = [&]() -> Result<std::size_t> {
+      auto r = conn_->exec_prepared("prune_baselines", p, "prune_stale_baselines");
+      if (!r) return r.error();
+      const std::size_t n = affected(*r);
+      if (n == 0) return n;
+      if (auto s =
+              detail::pg_backfill_aggregates(*conn_, static_cast<std::int64_t>(current_version));
+          !s) {
+        return s.error();
+      }
+      return n;
+    }();
+    if (!pruned) {
+      if (conn_->connected()) (void)conn_->exec("ROLLBACK", "prune_stale_baselines: ROLLBACK");
+      return pruned;
+    }
+    if (auto commit = conn_->exec("COMMIT", "prune_stale_baselines: COMMIT"); !commit) {
+      return commit.error();
+    }
+    return pruned;
   }
 
   Result<std::size_t> prune_instance_baselines(std::int64_t older_than_unix_ms) override {
@@ -472,6 +732,10 @@ Result<std::string> host_epoch(PgConnection& conn, const std::string& host_id,
 Result<std::unique_ptr<Store>> open_postgres_store(const PostgresStoreOptions& options) {
   if (options.host_id.empty()) {
     return Error{"store host_id is empty", redact_conninfo(options.conninfo)};
+  }
+  if (options.host_id == kFleetOthersHostId) {
+    return Error{"store host_id " + options.host_id + " is reserved for the fleet aggregate",
+                 redact_conninfo(options.conninfo)};
   }
   if (auto s = detail::check_conninfo(options.conninfo); !s) return s.error();
   const auto now_s = options.unix_seconds ? options.unix_seconds : default_unix_seconds;

@@ -139,6 +139,7 @@ class SqliteStore final : public LocalStore {
         {&outbox_count_, "SELECT count(*) FROM outbox"},
         {&outbox_remove_, "DELETE FROM outbox WHERE seq <= ?"},
         {&baseline_by_id_, baseline_by_id_sql.c_str()},
+        {&delete_baseline_, "DELETE FROM baselines WHERE host_id = ? AND key = ?"},
         {&episode_by_id_, episode_by_id_sql.c_str()},
         {&pattern_by_id_, pattern_by_id_sql.c_str()},
         {&change_by_id_, change_by_id_sql.c_str()},
@@ -403,6 +404,15 @@ class SqliteStore final : public LocalStore {
     return finish_write(s, "outbox_remove_through");
   }
 
+  Result<bool> delete_baseline(std::string_view host, std::string_view key) override {
+    std::lock_guard lock(mu_);
+    Stmt& s = delete_baseline_;
+    s.bind(1, host);
+    s.bind(2, key);
+    if (auto st = finish_write(s, "delete_baseline"); !st) return st.error();
+    return sqlite3_changes(db_.get()) > 0;
+  }
+
   Result<std::optional<BaselineRecord>> baseline_by_id(std::string_view id) override {
     std::lock_guard lock(mu_);
     Stmt& s = baseline_by_id_;
@@ -581,6 +591,7 @@ class SqliteStore final : public LocalStore {
   Stmt put_episode_, get_episodes_, put_pattern_, label_pattern_, labelled_, unlabelled_;
   Stmt put_change_, changes_all_, changes_one_, count_;
   Stmt enqueue_, dequeue_baseline_, outbox_list_, outbox_count_, outbox_remove_;
+  Stmt delete_baseline_;
   Stmt baseline_by_id_, episode_by_id_, pattern_by_id_, change_by_id_;
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -244,6 +245,157 @@ TEST(ScoreHistogram, EstimatesQuantilesWithinABinWidth) {
     const double exact = -std::log(1 - q);
     expect_rel(h.quantile(q), exact, 0.06, 0, "q=" + std::to_string(q));
   }
+}
+
+// ---- Removal: the inverse of merge_into (the fleet aggregate replaces and excludes a host's
+// contribution with it).
+
+Baseline learned_from(SyntheticInstance& vm, int windows, bool covariance, std::uint64_t seed) {
+  Baseline b = make_baseline(covariance);
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> scores(9.0, 0.1);
+  for (const Fingerprint& f : testing::fingerprints_of(vm, windows)) {
+    learn(b, f);
+    const double score = scores(rng);
+    b.scores.add(score);
+    b.slow_scores.add(score / 3);
+  }
+  return b;
+}
+
+// The largest error of `got` against `want` over everything a baseline holds, each relative
+// to its own natural scale: a mean to max(|mean|, std), a sum of squares to itself, a
+// co-moment to the geometric mean of its two variances' sums. Counts and bins must match
+// exactly (they are integers); any mismatch is reported as infinity.
+double worst_relative_error(const Baseline& got, const Baseline& want) {
+  double worst = 0;
+  auto note = [&](double err, double scale) {
+    if (err == 0) return;
+    worst = std::max(worst, scale > 0 ? err / scale : INFINITY);
+  };
+  if (got.fingerprints != want.fingerprints || got.scores.counts() != want.scores.counts() ||
+      got.slow_scores.counts() != want.slow_scores.counts() ||
+      got.track_covariance != want.track_covariance) {
+    return INFINITY;
+  }
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    const Moments& g = got.features[i];
+    const Moments& w = want.features[i];
+    if (g.count != w.count) return INFINITY;
+    note(std::abs(g.mean - w.mean), std::max(std::abs(w.mean), std::sqrt(w.variance())));
+    note(std::abs(g.m2 - w.m2), std::abs(w.m2));
+  }
+  if (!want.track_covariance) return worst;
+  const CoMoments& g = got.covariance;
+  const CoMoments& w = want.covariance;
+  if (g.count != w.count) return INFINITY;
+  constexpr std::size_t d = fp::kFeatureCount;
+  for (std::size_t i = 0; i < d; ++i) {
+    // The result's mask may be narrower than `want`'s (a merge narrows it for good): compare
+    // where the result still knows.
+    if (!g.mask[i]) continue;
+    const double sd_i = std::sqrt(w.comoment[i * d + i] / static_cast<double>(w.count));
+    note(std::abs(g.mean[i] - w.mean[i]), std::max(std::abs(w.mean[i]), sd_i));
+    for (std::size_t j = 0; j < d; ++j) {
+      if (!g.mask[j]) continue;
+      note(std::abs(g.comoment[i * d + j] - w.comoment[i * d + j]),
+           std::sqrt(w.comoment[i * d + i] * w.comoment[j * d + j]));
+    }
+  }
+  return worst;
+}
+
+// The tolerance of one removal and of a long run of them: rounding is ~1e-16 per step and
+// grows like a random walk; 1e-9 leaves orders of magnitude of margin and is far below
+// anything the drift score could notice (it divides by scales floored well above that).
+constexpr double kRemovalTolerance = 1e-9;
+
+TEST(BaselineRemoval, MergedMinusAPartEqualsTheOtherPart) {
+  for (bool covariance : {false, true}) {
+    SyntheticInstance a("a", testing::web_profile(), Noise::kGaussian, 31);
+    SyntheticInstance b("b", testing::web_profile(), Noise::kStudentT3, 32);
+    const Baseline part_a = learned_from(a, 700, covariance, 1);
+    const Baseline part_b = learned_from(b, 300, covariance, 2);
+    Baseline whole = part_a;
+    merge_into(whole, part_b);
+    Baseline back = whole;
+    ASSERT_TRUE(remove_from(back, part_b).has_value());
+    const double err = worst_relative_error(back, part_a);
+    std::printf("merge(A, B) - B vs A (covariance %d): worst relative error %.3g\n",
+                covariance ? 1 : 0, err);
+    EXPECT_LE(err, kRemovalTolerance);
+    // And the other way round: the larger part removed.
+    Baseline other = whole;
+    ASSERT_TRUE(remove_from(other, part_a).has_value());
+    EXPECT_LE(worst_relative_error(other, part_b), kRemovalTolerance);
+  }
+}
+
+// A fleet aggregate lives for months: every host replaces its contribution every few minutes
+// (aggregate - previous + new). 10 000 such replacements among 8 hosts, then the aggregate
+// compared with the merge of every host's latest contribution made afresh.
+TEST(BaselineRemoval, TenThousandReplacementsKeepTheErrorBounded) {
+  // A pool of distinct contributions (different noise, sizes and seeds) the hosts draw from.
+  std::vector<Baseline> pool;
+  const Noise noises[] = {Noise::kGaussian, Noise::kStudentT3, Noise::kAr1};
+  for (int k = 0; k < 12; ++k) {
+    SyntheticInstance vm("p" + std::to_string(k), testing::web_profile(), noises[k % 3],
+                         static_cast<std::uint64_t>(100 + k));
+    pool.push_back(
+        learned_from(vm, 80 + 40 * (k % 5), /*covariance=*/true, static_cast<std::uint64_t>(k)));
+  }
+  constexpr std::size_t kHosts = 8;
+  std::vector<std::size_t> current(kHosts);
+  Baseline aggregate = pool[0];
+  current[0] = 0;
+  for (std::size_t h = 1; h < kHosts; ++h) {
+    current[h] = h;
+    merge_into(aggregate, pool[h]);
+  }
+  std::mt19937_64 rng(77);
+  double worst = 0;
+  for (int step = 1; step <= 10'000; ++step) {
+    const std::size_t h = rng() % kHosts;
+    const std::size_t next = rng() % pool.size();
+    ASSERT_TRUE(remove_from(aggregate, pool[current[h]]).has_value()) << step;
+    merge_into(aggregate, pool[next]);
+    current[h] = next;
+    if (step % 1000 == 0) {
+      Baseline fresh = pool[current[0]];
+      for (std::size_t k = 1; k < kHosts; ++k) merge_into(fresh, pool[current[k]]);
+      worst = std::max(worst, worst_relative_error(aggregate, fresh));
+    }
+  }
+  std::printf("10000 replacements among %zu hosts: worst relative error %.3g (bound %.0e)\n",
+              kHosts, worst, kRemovalTolerance);
+  EXPECT_LE(worst, kRemovalTolerance);
+}
+
+TEST(BaselineRemoval, RemovingTheWholeLeavesAnEmptyBaselineAndTooMuchIsRefused) {
+  const Baseline b = learned_baseline(true);
+  Baseline whole = b;
+  ASSERT_TRUE(remove_from(whole, b).has_value());
+  EXPECT_EQ(whole.fingerprints, 0u);
+  EXPECT_EQ(whole.scores.total(), 0u);
+  EXPECT_EQ(whole.slow_scores.total(), 0u);
+  EXPECT_EQ(whole.covariance.count, 0u);
+  for (const Moments& m : whole.features) {
+    EXPECT_EQ(m.count, 0u);
+    EXPECT_EQ(m.mean, 0.0);
+    EXPECT_EQ(m.m2, 0.0);
+  }
+  // The empty result adds nothing when merged (and keeps co-moments flowing).
+  Baseline again = whole;
+  merge_into(again, b);
+  EXPECT_EQ(worst_relative_error(again, b), 0.0);
+  // A part larger than the whole cannot have been merged into it: an Error, nothing changed.
+  Baseline small = learned_baseline(false);
+  Baseline twice = small;
+  merge_into(twice, small);
+  Baseline copy = small;
+  auto refused = remove_from(copy, twice);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(worst_relative_error(copy, small), 0.0);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "augur/drift/baseline_codec.h"
 #include "temp_store.h"
 
 namespace augur::store {
@@ -66,11 +67,21 @@ ChangeRecord change(const std::string& instance, std::int64_t ms) {
   return c;
 }
 
+// A real (tiny) baseline, different for every `updated_ms`: the fleet refresh merges other
+// hosts' type baselines, so their payloads must decode.
+std::string payload_of(std::int64_t updated_ms) {
+  drift::Baseline b = drift::make_baseline(/*track_covariance=*/false);
+  b.features[0].add(static_cast<double>(updated_ms));
+  b.features[0].add(1.0);
+  b.fingerprints = 2;
+  return drift::serialize(b);
+}
+
 BaselineRecord baseline(const std::string& key, std::int64_t updated_ms) {
   BaselineRecord b;
   b.key = key;
   b.feature_table_version = 1;
-  b.payload = "payload-" + std::to_string(updated_ms);
+  b.payload = payload_of(updated_ms);
   b.updated_unix_ms = updated_ms;
   return b;
 }
@@ -202,16 +213,18 @@ TEST_F(FleetStoreTest, AnotherHostSeesLabelledPatternsAndBaselinesAfterItsRefres
   EXPECT_EQ((*seen)[0].host_id, "host-a");
   ASSERT_TRUE((*seen)[0].outcome.has_value());
   EXPECT_DOUBLE_EQ((*(*seen)[0].outcome)[Resource::kCpu], 0.5);
-  // Host A's type baselines are in B's cache under A's host id (its instances' are not:
-  // they judge nothing on B); B's own stays B's.
+  // The fleet's type baselines are in B's cache as one row per type under the reserved
+  // pseudo host (every other host's contribution merged: here A's alone, bit for bit), never
+  // A's instances' (they judge nothing on B); B's own stays B's.
   EXPECT_FALSE(b->get_baseline("instance:vm-1000", 1, "host-a")->has_value());
+  EXPECT_FALSE(b->get_baseline("type:app-1000", 1, "host-a")->has_value());
   ASSERT_TRUE(a->put_baseline(baseline("type:db", 900)).has_value());
   ASSERT_TRUE(a->sync_now().has_value());
   ASSERT_TRUE(b->sync_now().has_value());
-  auto a_base = b->get_baseline("type:db", 1, "host-a");
+  auto a_base = b->get_baseline("type:db", 1, kFleetOthersHostId);
   ASSERT_TRUE(a_base.has_value() && a_base->has_value());
-  EXPECT_EQ((*a_base)->payload, "payload-900");
-  EXPECT_EQ(b->baselines(1)->size(), 3u);  // B's type:db; A's type:db and type:app-1000
+  EXPECT_EQ((*a_base)->payload, payload_of(900));
+  EXPECT_EQ(b->baselines(1)->size(), 3u);  // B's type:db; the fleet's type:db and type:app-1000
   // Imports are not B's writes: B's outbox sent only B's own baseline, once.
   EXPECT_EQ(b->status().sent, 1u);
   EXPECT_EQ(shared_counts().patterns, 1u);
@@ -220,7 +233,45 @@ TEST_F(FleetStoreTest, AnotherHostSeesLabelledPatternsAndBaselinesAfterItsRefres
   ASSERT_TRUE(a->put_baseline(baseline("type:db", 2000)).has_value());
   ASSERT_TRUE(a->sync_now().has_value());
   ASSERT_TRUE(b->sync_now().has_value());
-  EXPECT_EQ((*b->get_baseline("type:db", 1, "host-a"))->payload, "payload-2000");
+  EXPECT_EQ((*b->get_baseline("type:db", 1, kFleetOthersHostId))->payload, payload_of(2000));
+}
+
+// The switch to the fleet aggregate: per-host rows an older build cached are dropped at the
+// first refresh (they are in the merged row), so nothing counts twice; a third host's
+// contribution merges with A's into the one row; B's own never enters what B reads.
+TEST_F(FleetStoreTest, TheCacheHoldsOneMergedRowPerTypeAndDropsPerHostRows) {
+  {
+    SqliteStoreOptions o = options("host-b").local;
+    auto old = open_sqlite_store(o);
+    ASSERT_TRUE(old.has_value());
+    BaselineRecord legacy = baseline("type:db", 700);
+    legacy.host_id = "host-a";  // cached by an older build's refresh
+    ASSERT_TRUE(old->store->put_baseline(legacy).has_value());
+  }
+  auto a = open_fleet("host-a");
+  auto b = open_fleet("host-b");
+  auto c = open_fleet("host-c");
+  ASSERT_TRUE(a && b && c);
+  ASSERT_TRUE(a->put_baseline(baseline("type:db", 900)).has_value());
+  ASSERT_TRUE(b->put_baseline(baseline("type:db", 950)).has_value());
+  ASSERT_TRUE(c->put_baseline(baseline("type:db", 1000)).has_value());
+  ASSERT_TRUE(a->sync_now().has_value());
+  ASSERT_TRUE(c->sync_now().has_value());
+  ASSERT_TRUE(b->sync_now().has_value());
+  auto rows = b->baselines(1);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2u);  // B's own and the fleet's; host-a's legacy row is gone
+  EXPECT_EQ((*rows)[0].host_id, kFleetOthersHostId);
+  EXPECT_EQ((*rows)[1].host_id, "host-b");
+  auto others = drift::deserialize((*rows)[0].payload);
+  ASSERT_TRUE(others.has_value());
+  EXPECT_EQ(others->fingerprints, 4u);  // A's 2 and C's 2, not B's
+  EXPECT_EQ(others->features[0].count, 4u);
+  EXPECT_DOUBLE_EQ(others->features[0].mean, (900.0 + 1.0 + 1000.0 + 1.0) / 4);
+  // The reserved pseudo host is no host's id.
+  FleetStoreOptions reserved = options(std::string(kFleetOthersHostId));
+  reserved.local.path = dir_ + "/reserved.db";
+  EXPECT_FALSE(FleetStore::open(reserved).has_value());
 }
 
 // Instance baselines never leave the host, so retention prunes the local file: this host's
@@ -236,8 +287,8 @@ TEST_F(FleetStoreTest, InstanceBaselinesArePrunedFromTheLocalFileOnly) {
   ASSERT_TRUE(b->put_baseline(baseline("instance:vm-gone", 1'000)).has_value());
   ASSERT_TRUE(b->put_baseline(baseline("type:db", 1'000)).has_value());
   ASSERT_TRUE(b->sync_now().has_value());
-  ASSERT_TRUE(a->sync_now().has_value());  // A's cache now holds B's type:db
-  ASSERT_TRUE(a->get_baseline("type:db", 1, "host-b")->has_value());
+  ASSERT_TRUE(a->sync_now().has_value());  // A's cache now holds the fleet's (B's) type:db
+  ASSERT_TRUE(a->get_baseline("type:db", 1, kFleetOthersHostId)->has_value());
   // A row under A's id in the shared store (not one the fleet layer sent): left alone.
   {
     auto shared = connect_shared();
@@ -255,7 +306,7 @@ TEST_F(FleetStoreTest, InstanceBaselinesArePrunedFromTheLocalFileOnly) {
   EXPECT_FALSE(a->get_baseline("instance:vm-gone", 1, {})->has_value());
   EXPECT_TRUE(a->get_baseline("instance:vm-live", 1, {})->has_value());
   EXPECT_TRUE(a->get_baseline("type:db", 1, {})->has_value());
-  EXPECT_TRUE(a->get_baseline("type:db", 1, "host-b")->has_value());
+  EXPECT_TRUE(a->get_baseline("type:db", 1, kFleetOthersHostId)->has_value());
   EXPECT_TRUE(b->get_baseline("instance:vm-gone", 1, {})->has_value());  // B's own file
   EXPECT_EQ(shared_counts().baselines, 3u);
   ASSERT_TRUE(a->sync_now().has_value());
@@ -347,7 +398,7 @@ TEST_F(FleetStoreTest, ABaselineSavedManyTimesIsQueuedOnce) {
   auto shared = connect_shared();
   auto got = (*shared)->get_baseline("type:db", 1, "host-a");
   ASSERT_TRUE(got.has_value() && got->has_value());
-  EXPECT_EQ((*got)->payload, "payload-1049");
+  EXPECT_EQ((*got)->payload, payload_of(1049));
 }
 
 TEST_F(FleetStoreTest, TheSyncThreadDrainsAndRefreshesOnItsOwn) {

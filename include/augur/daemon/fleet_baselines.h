@@ -1,7 +1,9 @@
 #pragma once
 // The fleet's type baselines: every host stores its own contribution to each application
 // type ("type:<app>" under its host id); a host judges a type by the merge of every other
-// host's contribution with its own (drift::BaselineSet's fleet view).
+// host's contribution with its own (drift::BaselineSet's fleet view). In a fleet cache the
+// other hosts arrive already merged, one row per type under store::kFleetOthersHostId (the
+// shared store's aggregate minus this host), which this merge takes as one more host.
 //
 // The merge is order-independent: contributions are merged in host-id order whatever order
 // the store returns them in, and the moment merge (Chan et al.) equals the pooled moments up

@@ -24,6 +24,7 @@
 
 #include "augur/core/decisions.h"
 #include "augur/fingerprint/feature_table.h"
+#include "augur/util/result.h"
 
 namespace augur::drift {
 
@@ -35,6 +36,9 @@ struct Moments {
 
   void add(double x);
   void merge(const Moments& other);
+  // The inverse of merge: removes `part` (merged in earlier). False, unchanged, when `part`
+  // holds more values than this.
+  bool remove(const Moments& part);
   // Sample variance, 0 below two values.
   [[nodiscard]] double variance() const {
     return count < 2 ? 0.0 : std::max(0.0, m2 / static_cast<double>(count - 1));
@@ -55,6 +59,10 @@ struct CoMoments {
   // `modelled` holds modelled_value() of every feature; `present` the fingerprint's mask.
   void add(const std::vector<double>& modelled, const std::vector<bool>& present);
   void merge(const CoMoments& other);
+  // The inverse of merge over this mask (a mask narrowed by a merge cannot widen again:
+  // the removed part's own features stay unknown here). False, unchanged, when `part`
+  // holds more windows than this.
+  bool remove(const CoMoments& part);
   [[nodiscard]] double covariance(std::size_t i, std::size_t j) const;
 };
 
@@ -69,6 +77,8 @@ class ScoreHistogram {
 
   void add(double score);
   void merge(const ScoreHistogram& other);
+  // Subtracts bin counts; false, unchanged, when a bin of `part` exceeds this one's.
+  bool remove(const ScoreHistogram& part);
   [[nodiscard]] std::uint64_t total() const { return total_; }
   // The q-quantile, interpolated geometrically within its bin; 0 when empty.
   [[nodiscard]] double quantile(double q) const;
@@ -119,6 +129,20 @@ void learn_modelled(Baseline& b, const std::vector<double>& modelled,
 // into := pooled(into, from). Both must share the feature table version (checked by the
 // caller: a deserialised baseline of another version is rejected before it gets here).
 void merge_into(Baseline& into, const Baseline& from);
+
+// whole := whole minus `part`, the exact inverse of merge_into(whole, part) up to rounding:
+// counts (windows, bins) subtract exactly; means and sums of squares by the reverse of
+// Chan's pairwise formulas (nb = n - na, mean_b = (n mean - na mean_a) / nb,
+// M2_b = M2 - M2_a - (mean_b - mean_a)^2 na nb / n, clamped at 0), co-moments likewise per
+// pair when both sides track them. Removing everything leaves an empty baseline. The fleet
+// aggregate uses it to replace one host's contribution (aggregate - previous + new) and to
+// exclude a host's own contribution from what it reads. The rounding of one removal is
+// about n / nb ulps of the mean (a part that is most of the whole costs most), so each
+// step's relative error stays near 1e-15 and a long run of removals and additions grows it
+// like a random walk (tests/drift: 10 000 replacements stay below 1e-9).
+// An Error, `whole` unchanged, when `part` cannot be in `whole` (more windows, values or
+// bin counts than it has, or another feature table version).
+[[nodiscard]] Status remove_from(Baseline& whole, const Baseline& part);
 
 // A prior for an instance from its type: the same centres and scales and score
 // distribution, carrying at most `max_fingerprints` windows of weight so that the

@@ -4,8 +4,9 @@
 // Every call is served by the host's own SQLite file (the local store). Writes that change
 // a row are queued in that file's outbox in the same transaction; a sync thread sends the
 // queue to the shared store (PostgreSQL) in order and removes what arrived, and every
-// `refresh_interval` pulls what other hosts wrote (labelled patterns, baselines) into the
-// local file, which is the predictor's cache. So:
+// `refresh_interval` pulls what other hosts wrote (labelled patterns; per type, every other
+// host's baseline merged into one row under kFleetOthersHostId, Store::fleet_type_others)
+// into the local file, which is the predictor's cache. So:
 //   - an outage or a network cut never stalls the control loop: calls touch only the local
 //     file; the queue grows and the cache ages while the shared store is away;
 //   - nothing is lost: the queue is durable (a restart resumes it) and an entry leaves it

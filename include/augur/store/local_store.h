@@ -35,6 +35,9 @@ class LocalStore : public Store {
   // Removes entries up to and including `seq` once they reached the shared store.
   virtual Status outbox_remove_through(std::int64_t seq) = 0;
 
+  // Deletes one row of (host, key), any version; whether there was one. The fleet layer
+  // drops cached rows the fleet aggregate replaced (never queued: nothing is sent).
+  virtual Result<bool> delete_baseline(std::string_view host_id, std::string_view key) = 0;
   virtual Result<std::optional<BaselineRecord>> baseline_by_id(std::string_view record_id) = 0;
   virtual Result<std::optional<EpisodeRecord>> episode_by_id(std::string_view record_id) = 0;
   virtual Result<std::optional<PatternRecord>> pattern_by_id(std::string_view record_id) = 0;

@@ -6,6 +6,12 @@
 //     when its updated_unix_ms is not older, so a late replay (an outbox draining after an
 //     outage) never overwrites a newer baseline;
 //   - labelled_patterns, unlabelled_patterns and baselines(version) span every host;
+//   - type baselines ("type:" keys) also feed a per-type fleet aggregate (table
+//     type_aggregates, schema v2): put_baseline updates it in the same transaction as the
+//     host's row (aggregate - previous row + new row, under the aggregate row's lock, so
+//     writers of one type queue and other types do not), and fleet_type_others reads it with
+//     the host's own row in one snapshot and returns the fleet minus that host, one row per
+//     type (docs/fleet.md "Fleet aggregate");
 //   - the store epoch in assigned record ids is made once per host in the database (table
 //     augur_hosts), and sequences are kept per (host, kind) in the database, so several
 //     store objects of one host never hand out one id twice.
@@ -37,7 +43,7 @@
 
 namespace augur::store {
 
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 // The advisory lock key of migrations: "augur" in ASCII, so it is recognisable in pg_locks.
 inline constexpr std::int64_t kPostgresMigrationLock = 0x6175677572;
 

@@ -26,6 +26,10 @@ namespace augur::store {
 // The two kinds of baseline key (BaselineRecord::key).
 inline constexpr std::string_view kTypeKeyPrefix = "type:";          // "type:<app>"
 inline constexpr std::string_view kInstanceKeyPrefix = "instance:";  // "instance:<id>"
+// The pseudo host under which a fleet cache keeps, per type, the merge of every other host's
+// contribution (Store::fleet_type_others). Reserved: no real host may use it (the stores
+// refuse it as their host id), and it is never sent to the shared store.
+inline constexpr std::string_view kFleetOthersHostId = "fleet:others";
 
 // A learned baseline, opaque to the store: the drift module serialises it into `payload`.
 // key: "type:<app>" or "instance:<id>".

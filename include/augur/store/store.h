@@ -64,6 +64,14 @@ class Store {
 
   virtual Result<TableCounts> count_rows() = 0;
 
+  // Per type key of that version, one record under kFleetOthersHostId holding the merge of
+  // every contribution to the type but `exclude_host`'s (empty: this store's host), excluded
+  // exactly, so a host that adds its own baseline counts itself once. Types nobody else
+  // contributes to are left out. This version merges every row (O(hosts x types)); the
+  // PostgreSQL store reads its per-type aggregates and subtracts the host's row (O(types)).
+  virtual Result<std::vector<BaselineRecord>> fleet_type_others(std::uint32_t feature_table_version,
+                                                                std::string_view exclude_host = {});
+
   // Grows whenever records of other hosts arrive in this store (a fleet layer's pulls); a
   // reader of them re-reads only when it changed. Stores that import nothing stay at 0.
   [[nodiscard]] virtual std::uint64_t imported_generation() const { return 0; }
