@@ -258,11 +258,18 @@ TEST(VmEndToEnd, GuestDiscoveredDriftingAndAdjustedLive) {
         continue;
       }
       const double ticks = (e->t - m->t) / kTickS;
+      std::string top;
+      for (const std::string& f : e->top) top += (top.empty() ? "" : ",") + f;
       std::printf("[ vm ] phase=%s at %.1f s -> episode at %.1f s (%.0f ticks), top %s\n",
-                  phase.c_str(), m->t, e->t, ticks, e->top.empty() ? "?" : e->top.front().c_str());
+                  phase.c_str(), m->t, e->t, ticks, top.c_str());
       ASSERT_FALSE(e->top.empty()) << e->line;
-      EXPECT_TRUE(in_family(e->top.front(), phase))
-          << "phase " << phase << ": top feature " << e->top.front() << "\n"
+      // The phase's resource among the episode's top features (the five it logs), not
+      // necessarily first: the CPU phase's processes first-touch guest RAM, which shows as
+      // host page faults in the vCPU threads and can outrank the CPU features
+      // (docs/e2e-vm.md).
+      EXPECT_TRUE(std::any_of(e->top.begin(), e->top.end(),
+                              [&](const std::string& f) { return in_family(f, phase); }))
+          << "phase " << phase << ": no top feature of its family: " << top << "\n"
           << e->line;
     }
 
