@@ -3,8 +3,6 @@
 // with its name, advances its counters between scrapes, and passes the strict checker and
 // `promtool check metrics`.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -25,22 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A loopback port free right now (the kernel's pick); the daemon binds it a moment later.
-int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 double value_of(const ops_test::CheckResult& scrape, std::string_view name,
                 const std::map<std::string, std::string>& labels = {}) {
   const ops_test::ParsedSample* s = scrape.find(name, labels);
@@ -53,7 +35,7 @@ class AugurdMetrics : public ::testing::Test {
     sleeper_ = std::make_unique<Child>(std::vector<std::string>{"/bin/sleep", "120"},
                                        std::vector<std::string>{}, dir_.file("sleep.out"),
                                        dir_.file("sleep.err"));
-    port_ = free_loopback_port();
+    port_ = ops_test::free_loopback_port();
     ASSERT_GT(port_, 0);
     address_ = "127.0.0.1:" + std::to_string(port_);
     write_file(dir_.file("augur.yaml"),

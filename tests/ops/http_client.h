@@ -20,6 +20,10 @@ struct RawAnswer {
 RawAnswer http_exchange(const metrics::ListenAddress& to, std::string_view request,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// A loopback port free right now (the kernel's pick); a daemon binds it a moment later. -1
+// on failure.
+int free_loopback_port();
+
 // A connected socket that sends nothing (for stalled-client tests); -1 on failure.
 int connect_only(const metrics::ListenAddress& to);
 

@@ -1,11 +1,7 @@
 #include "soak_driver.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,6 +27,8 @@
 #include <thread>
 
 #include "../daemon/test_process.h"
+#include "../ops/http_client.h"
+#include "augur/metrics/listen_address.h"
 
 namespace augur::soak {
 namespace {
@@ -291,58 +289,14 @@ double cpu_seconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-// GET /metrics over HTTP/1.0 on the loopback; the body, or nothing.
+// GET /metrics on the loopback (tests/ops/http_client.h); the body, or nothing.
 std::optional<std::string> scrape_metrics(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  std::string answer;
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    const auto end = Clock::now() + 5s;
-    char buf[65536];
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-      if (n <= 0) break;
-      answer.append(buf, static_cast<std::size_t>(n));
-      // Stop at Content-Length rather than wait for the server to close.
-      const auto head_end = answer.find("\r\n\r\n");
-      if (head_end == std::string::npos) continue;
-      const auto cl = answer.find("Content-Length: ");
-      if (cl != std::string::npos && cl < head_end) {
-        const auto length = std::strtoul(answer.c_str() + cl + 16, nullptr, 10);
-        if (answer.size() >= head_end + 4 + length) break;
-      }
-    }
-  }
-  ::close(fd);
-  const auto head_end = answer.find("\r\n\r\n");
-  if (!answer.starts_with("HTTP/1.") || answer.find(" 200 ") > head_end) return std::nullopt;
-  return answer.substr(head_end + 4);
+  auto to = metrics::parse_listen_address("127.0.0.1:" + std::to_string(port));
+  if (!to) return std::nullopt;
+  const ops_test::RawAnswer answer =
+      ops_test::http_exchange(*to, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 5s);
+  if (answer.status != 200) return std::nullopt;
+  return answer.body;
 }
 
 struct MetricsFigures {
@@ -472,7 +426,7 @@ class Run {
   }
 
   void start_daemon() {
-    port_ = free_loopback_port();
+    port_ = ops_test::free_loopback_port();
     write_file(dir_.file("augur.yaml"), config());
     say("augurd --config " + dir_.file("augur.yaml") + " (log: " + dir_.file("augurd.err") + ")");
     started_ = Clock::now();
