@@ -93,7 +93,20 @@ void BackendActuatorStage::refresh(const std::vector<Instance>& instances) {
   instances_ = std::move(next);
 }
 
+void BackendActuatorStage::set_plan(const config::PlanSection& plan) {
+  const std::lock_guard lock(reload_mutex_);
+  reloaded_plan_ = plan;
+}
+
+void BackendActuatorStage::take_reloaded_plan() {
+  const std::lock_guard lock(reload_mutex_);
+  if (!reloaded_plan_) return;
+  actuator_.set_bounds(*reloaded_plan_);
+  reloaded_plan_.reset();
+}
+
 void BackendActuatorStage::apply(const PlanBatch& batch, Mode mode) {
+  take_reloaded_plan();
   if (store_) pending_.retry(*store_);  // changes a full disk held back, before new ones
   if (batch.instances) refresh(*batch.instances);
   for (const Plan& plan : batch.plans) {
@@ -108,6 +121,7 @@ void BackendActuatorStage::apply(const PlanBatch& batch, Mode mode) {
 }
 
 void BackendActuatorStage::idle(Mode mode) {
+  take_reloaded_plan();
   if (store_) pending_.retry(*store_);
   if (actuator_.pending_retries() == 0) return;
   for (const actuate::ApplyRecord& r : actuator_.retry_due(mode)) report(r, nullptr);

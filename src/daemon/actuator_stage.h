@@ -6,6 +6,8 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "augur/actuate/actuator.h"
@@ -31,11 +33,13 @@ class BackendActuatorStage final : public ActuatorStage {
   void idle(Mode mode) override;
   void stop() override;
   void set_restore_on_stop(bool restore) override { restore_on_stop_.store(restore); }
+  void set_plan(const config::PlanSection& plan) override;
 
   [[nodiscard]] const actuate::Actuator& actuator() const { return actuator_; }
 
  private:
   void refresh(const std::vector<Instance>& instances);
+  void take_reloaded_plan();
   void report(const actuate::ApplyRecord& r, const Plan* plan);
   void record(const actuate::ApplyRecord& r, std::int64_t unix_ms);
 
@@ -46,6 +50,8 @@ class BackendActuatorStage final : public ActuatorStage {
   PendingStoreWrites pending_{"actuator"};  // changes the store refused, written later
   std::atomic<bool> restore_on_stop_;       // a reload may change it
   std::map<std::string, Instance, std::less<>> instances_;
+  std::mutex reload_mutex_;
+  std::optional<config::PlanSection> reloaded_plan_;  // guarded by reload_mutex_
 };
 
 // The backends this host offers, for the daemon and `augurd --demo`.

@@ -115,7 +115,9 @@ std::string status_line(const Pipeline& pipeline) {
   return buf;
 }
 
-// Settings a reload cannot change: they are bound at start (directories, sockets, store).
+// Settings a reload cannot change: they are bound at start (directories, sockets, store, the
+// sources and stages built from them). A reload applies the mode, the log, sampling.interval,
+// daemon.restore_on_shutdown and the plan section.
 void warn_restart_only_changes(const config::Config& old_cfg, const config::Config& new_cfg) {
   auto warn = [](const char* key) {
     log::write(log::Level::kWarn, std::string(key) + " changed: takes effect at restart",
@@ -124,11 +126,19 @@ void warn_restart_only_changes(const config::Config& old_cfg, const config::Conf
   if (old_cfg.daemon.runtime_dir != new_cfg.daemon.runtime_dir) warn("daemon.runtime_dir");
   if (old_cfg.daemon.state_dir != new_cfg.daemon.state_dir) warn("daemon.state_dir");
   if (old_cfg.daemon.queue_capacity != new_cfg.daemon.queue_capacity) warn("daemon.queue_capacity");
+  if (old_cfg.daemon.host_id != new_cfg.daemon.host_id) warn("daemon.host_id");
+  if (old_cfg.discovery != new_cfg.discovery) warn("discovery");
+  config::SamplingSection sampling = new_cfg.sampling;
+  sampling.interval = old_cfg.sampling.interval;  // applied by the reload
+  if (old_cfg.sampling != sampling) warn("sampling (other than interval)");
+  if (old_cfg.fingerprint != new_cfg.fingerprint) warn("fingerprint");
+  if (old_cfg.drift != new_cfg.drift) warn("drift");
+  if (old_cfg.predict != new_cfg.predict) warn("predict");
   if (old_cfg.store.backend != new_cfg.store.backend || old_cfg.store.path != new_cfg.store.path) {
     warn("store");
   }
   if (old_cfg.store.retention != new_cfg.store.retention) warn("store.retention");
-  if (old_cfg.control.socket_path != new_cfg.control.socket_path) warn("control.socket_path");
+  if (old_cfg.control != new_cfg.control) warn("control");
   if (old_cfg.metrics.address != new_cfg.metrics.address) warn("metrics.address");
   if (old_cfg.metrics.enabled != new_cfg.metrics.enabled) warn("metrics.enabled");
 }
@@ -342,6 +352,7 @@ int run_augurd(int argc, const char* const* argv) {
         pipeline.set_mode(cfg.daemon.mode);
         pipeline.set_restore_on_stop(cfg.daemon.restore_on_shutdown);
         pipeline.set_tick_interval(cfg.sampling.interval);
+        pipeline.set_plan(cfg.plan);
         log::write(
             log::Level::kInfo, "configuration reloaded",
             {{"CONFIG_FILE", cfg.source_file}, {"MODE", std::string(mode_name(cfg.daemon.mode))}});

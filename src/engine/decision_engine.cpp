@@ -47,9 +47,9 @@ DecisionEngine::DecisionEngine(EngineOptions options)
 
 DecisionEngine::~DecisionEngine() = default;
 
-void DecisionEngine::set_plan_options(plan::PlannerOptions options) {
-  options_.planner = options;
-  planner_.set_options(std::move(options));
+void DecisionEngine::set_plan(const config::PlanSection& plan) {
+  options_.planner.plan = plan;
+  planner_.set_options(options_.planner);
 }
 
 std::vector<Error> DecisionEngine::restore_patterns(std::vector<predict::Pattern> patterns) {

@@ -498,6 +498,52 @@ TEST(DecisionAnalyserStage, AStoreRefusingRetentionIsReportedOnceUntilItWorks) {
   EXPECT_EQ(occurrences(log, "store retention works again"), 1u) << log;
 }
 
+// A reload hands the plan section over from the main thread; the analyser thread takes it
+// at its next batch: an allocation above the new cpu.max is then brought down to it.
+TEST(DecisionAnalyserStage, AReloadedPlanBoundsTheNextBatchsDecisions) {
+  FakeClock clock;
+  DecisionAnalyserStage stage(small_windows(), clock, nullptr);
+  Instance vm;
+  vm.id = "vm-1";
+  vm.name = "vm-1";
+  vm.app_type = "web";
+  auto instances = std::make_shared<const std::vector<Instance>>(std::vector<Instance>{vm});
+  auto tick = [&] {
+    clock.advance(1s);
+    SampleBatch b;
+    b.at = clock.now();
+    b.instances = instances;
+    Sample s;
+    s.instance_id = vm.id;
+    s.at = clock.now();
+    s.elapsed = 1s;
+    s.set(Metric::kCpuUsageCores, 1.0);
+    s.allocation[Resource::kCpu] = 4.0;
+    b.samples.push_back(s);
+    return stage.analyse(b, Mode::kEnforce);
+  };
+  auto cpu_change = [](const std::vector<Plan>& plans) -> std::optional<Change> {
+    for (const Plan& p : plans) {
+      for (const Change& c : p.changes) {
+        if (c.resource == Resource::kCpu) return c;
+      }
+    }
+    return std::nullopt;
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(cpu_change(tick())) << "no cpu.max yet";
+
+  config::PlanSection plan = stage.engine().plan();
+  plan.cpu.max = 2;
+  stage.set_plan(plan);
+  EXPECT_EQ(stage.engine().plan().cpu.max, 0) << "taken by the analyser thread, not the caller";
+  const std::optional<Change> c = cpu_change(tick());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(stage.engine().plan(), plan);
+  EXPECT_EQ(c->old_value, 4.0);
+  EXPECT_EQ(c->new_value, 2.0);
+  EXPECT_EQ(c->reason, "bounds");
+}
+
 TEST(DecisionAnalyserStage, RunsWithoutAStore) {
   FakeClock clock;
   DecisionAnalyserStage stage(small_windows(), clock, nullptr);

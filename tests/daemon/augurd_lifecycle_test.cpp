@@ -99,6 +99,30 @@ TEST(AugurdLifecycle, SighupWithABadConfigKeepsRunningOnTheOldOne) {
   EXPECT_NE(read_file(d.err_path).find("configuration reloaded"), std::string::npos);
 }
 
+// A reload applies the plan section and says which other changes wait for a restart.
+TEST(AugurdLifecycle, SighupNamesTheChangesThatWaitForARestart) {
+  TempDir dir;
+  write_file(dir.file("augur.yaml"), good_config(dir));
+  Daemon d(dir);
+  ASSERT_TRUE(d.notify.wait_for("READY=1", 10s)) << read_file(d.err_path);
+  write_file(dir.file("augur.yaml"), good_config(dir) +
+                                         "predict:\n  k: 7\n"
+                                         "drift:\n  end_hold_ticks: 9\n"
+                                         "plan:\n  cpu: {min: 0.5, max: 4}\n");
+  d.child->signal(SIGHUP);
+  std::vector<std::string> seen;
+  EXPECT_TRUE(d.notify.wait_for("RELOADING=1", 5s, &seen));
+  EXPECT_TRUE(d.notify.wait_for("READY=1", 5s, &seen));
+  d.child->signal(SIGTERM);
+  EXPECT_EQ(d.child->wait_exit(5s), 0);
+  const std::string err = read_file(d.err_path);
+  EXPECT_NE(err.find("predict changed: takes effect at restart"), std::string::npos) << err;
+  EXPECT_NE(err.find("drift changed: takes effect at restart"), std::string::npos) << err;
+  EXPECT_EQ(err.find("plan changed"), std::string::npos) << "the plan section is reloaded\n" << err;
+  EXPECT_EQ(err.find("sampling (other than interval) changed"), std::string::npos) << err;
+  EXPECT_NE(err.find("configuration reloaded"), std::string::npos) << err;
+}
+
 TEST(AugurdLifecycle, SecondInstanceRefusesToStartWhileTheFirstRuns) {
   TempDir dir;
   write_file(dir.file("augur.yaml"), good_config(dir));

@@ -17,6 +17,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -60,6 +62,7 @@ class DecisionAnalyserStage final : public AnalyserStage {
   ~DecisionAnalyserStage() override;
 
   std::vector<Plan> analyse(const SampleBatch& batch, Mode mode) override;
+  void set_plan(const config::PlanSection& plan) override;
 
   // Saves every baseline now. Errors are returned, and logged by the caller.
   Status save_baselines();
@@ -97,7 +100,9 @@ class DecisionAnalyserStage final : public AnalyserStage {
   [[nodiscard]] std::string name_of(const std::string& instance_id) const;
 
   const Clock& clock_;
-  std::shared_ptr<store::Store> store_;  // shared with the actuator's audit trail
+  std::mutex reload_mutex_;
+  std::optional<config::PlanSection> reloaded_plan_;  // guarded by reload_mutex_
+  std::shared_ptr<store::Store> store_;               // shared with the actuator's audit trail
   AnalyserStageOptions options_;
   engine::DecisionEngine engine_;
   std::shared_ptr<const std::vector<Instance>> instances_;

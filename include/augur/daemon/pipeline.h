@@ -20,6 +20,10 @@
 #include "augur/util/bounded_queue.h"
 #include "augur/util/clock.h"
 
+namespace augur::config {
+struct PlanSection;
+}
+
 namespace augur::daemon {
 
 struct SampleBatch {
@@ -57,6 +61,9 @@ class AnalyserStage {
  public:
   virtual ~AnalyserStage() = default;
   virtual std::vector<Plan> analyse(const SampleBatch& batch, Mode mode) = 0;
+  // A reload's plan section (bounds, steps, margins, windows): called from any thread, in
+  // force from the next batch.
+  virtual void set_plan(const config::PlanSection& /*plan*/) {}
 };
 
 // Runs on the actuator thread; may be slow (libvirt). In observe mode it records only.
@@ -70,6 +77,9 @@ class ActuatorStage {
   virtual void stop() {}
   // Whether stop() puts back the allocations found (daemon.restore_on_shutdown); any thread.
   virtual void set_restore_on_stop(bool /*restore*/) {}
+  // A reload's plan section: the bounds every change is checked against before it is
+  // written. Any thread; in force from the next batch or retry.
+  virtual void set_plan(const config::PlanSection& /*plan*/) {}
 };
 
 struct PipelineOptions {
@@ -113,6 +123,11 @@ class Pipeline {
   void set_mode(Mode mode) { mode_.store(mode); }
   [[nodiscard]] Mode mode() const { return mode_.load(); }
   void set_restore_on_stop(bool restore) { actuator_.set_restore_on_stop(restore); }
+  // New bounds for the planner and the actuator's last check alike.
+  void set_plan(const config::PlanSection& plan) {
+    analyser_.set_plan(plan);
+    actuator_.set_plan(plan);
+  }
 
   [[nodiscard]] PipelineCounters counters() const;
   // True when the sampler ticked within the last three intervals (the watchdog's test).

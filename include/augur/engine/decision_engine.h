@@ -93,8 +93,10 @@ class DecisionEngine {
   // resume in the labeller (those that cannot are returned as errors, the rest load).
   std::vector<Error> restore_patterns(std::vector<predict::Pattern> patterns);
 
-  // Reload: new options for the parts that take them at run time (planner, predictor k).
-  void set_plan_options(plan::PlannerOptions options);
+  // Reload: the plan section (bounds, steps, margins, windows). The planner keeps what it
+  // learnt (cooldowns, peaks, pending checks); the next tick plans within the new bounds.
+  void set_plan(const config::PlanSection& plan);
+  [[nodiscard]] const config::PlanSection& plan() const { return options_.planner.plan; }
 
   [[nodiscard]] drift::Analyzer& analyzer() { return analyzer_; }
   [[nodiscard]] const drift::Analyzer& analyzer() const { return analyzer_; }
