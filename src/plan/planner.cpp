@@ -33,6 +33,7 @@ struct ResourceState {
   SlidingMax peak;                      // need over scale_down_window
   std::optional<SteadyTime> low_since;  // first tick of the current low-need run
   std::optional<SteadyTime> last_change;
+  std::optional<double> last_bounds_target;  // the last change, when it was a bounds one
   int last_direction = 0;
   std::deque<SteadyTime> flips;
   std::optional<PendingCheck> pending;
@@ -276,6 +277,12 @@ std::optional<Proposal> Planner::State::propose(const HostInput& host, std::size
     prop.clamp = a < lim.lo ? "min" : lim.hi_name;
     prop.reason = "bounds";
     if (no_shrink && prop.target < a) return std::nullopt;
+    // A bounds correction skips the cooldown, but the same one is not sent again within it:
+    // in observe or advise mode, or while a balloon is still getting there, the allocation
+    // stays out of bounds for a while, and one record per tick would flood the journal.
+    if (rs.last_bounds_target == prop.target && in_cooldown(rs, b.cooldown, now)) {
+      return std::nullopt;
+    }
     return prop;
   }
   if (in_cooldown(rs, b.cooldown, now)) return std::nullopt;
@@ -443,6 +450,8 @@ PlanResult Planner::plan(const HostInput& host) {
     if (rs.last_direction != 0 && dir != rs.last_direction) rs.flips.push_back(now);
     rs.last_direction = dir;
     rs.last_change = now;
+    rs.last_bounds_target =
+        prop.reason == "bounds" ? std::optional<double>(prop.target) : std::nullopt;
     if (dir > 0) rs.low_since.reset();  // a grown allocation earns a fresh low-need window
     rs.pending.reset();
     const bool growth_for_unmet = dir > 0 && !std::isnan(prop.unmet) && prop.unmet > 0;

@@ -123,6 +123,39 @@ TEST(Planner, AllocationBelowTheMinimumIsRaisedToIt) {
   EXPECT_DOUBLE_EQ(c->new_value, 0.5);
 }
 
+// Observe mode, or a balloon still deflating: the allocation stays below the minimum after
+// the correction was sent. The same correction is sent again once per cooldown, not per tick.
+TEST(Planner, AnUnheededBoundsCorrectionIsRepeatedOncePerCooldown) {
+  PlannerOptions o = quiet_options();
+  o.plan.cpu.min = 0.5;
+  o.plan.cpu.cooldown = seconds(60);
+  Planner p(o);
+  ASSERT_TRUE(has_cpu_change(p.plan(host_at(start_time(), {cpu_instance("a", 0.2, 0.1)}))));
+  for (int s = 1; s < 60; s += 7) {
+    EXPECT_FALSE(
+        has_cpu_change(p.plan(host_at(start_time() + seconds(s), {cpu_instance("a", 0.2, 0.1)}))))
+        << s << " s after";
+  }
+  EXPECT_TRUE(
+      has_cpu_change(p.plan(host_at(start_time() + seconds(60), {cpu_instance("a", 0.2, 0.1)}))));
+}
+
+// A new bound (a reload) is corrected at once, cooldown or not.
+TEST(Planner, ANewBoundIsCorrectedAtOnceEvenInTheCooldown) {
+  PlannerOptions o = quiet_options();
+  o.plan.cpu.min = 0.5;
+  o.plan.cpu.cooldown = seconds(60);
+  Planner p(o);
+  ASSERT_TRUE(has_cpu_change(p.plan(host_at(start_time(), {cpu_instance("a", 0.2, 0.1)}))));
+  o.plan.cpu.min = 0.6;
+  p.set_options(o);
+  const PlanResult r = p.plan(host_at(start_time() + seconds(1), {cpu_instance("a", 0.5, 0.1)}));
+  const Change* c = find_change(r, 0, Resource::kCpu);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->reason, "bounds");
+  EXPECT_DOUBLE_EQ(c->new_value, 0.6);
+}
+
 TEST(Planner, HigherPriorityGetsScarceCapacityFirst) {
   PlannerOptions o = quiet_options();
   o.plan.cpu.max_step_fraction = 1.0;

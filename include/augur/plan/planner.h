@@ -14,7 +14,9 @@
 // Bounds: lo = B.min, hi = min(B.max if > 0, max_allocation[r], capacity[r]); lo is
 //   lowered to hi if above it. Every target lies in [lo, hi]. An allocation found outside
 //   it is moved to the nearest bound at once (reason "bounds"; steps and cooldown do not
-//   apply to that move, capacity does for an increase).
+//   apply to that move, capacity does for an increase). The same move is not proposed again
+//   within the cooldown: in observe mode, or while a balloon gets there, the allocation stays
+//   outside for a while.
 // Scale-up (reason "prediction" or "reactive", the larger wins):
 //   reactive:   n x (1 + m), when that exceeds a (serves instances with no history);
 //   prediction: when a Prediction is available with increase[r] > 0,
