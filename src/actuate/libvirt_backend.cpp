@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <thread>
 #include <utility>
 
 #include "augur/discovery/libvirt_block_tune.h"
@@ -164,6 +166,36 @@ Result<double> read_memory(virDomainPtr dom, const Instance& inst) {
   return static_cast<double>(info->memory) * kBytesPerKib;
 }
 
+// The balloon target is a request: the guest hands pages back (or takes them) over seconds,
+// and libvirt's current size follows QEMU's balloon events (at most one a second). Wait while
+// it moves toward the target so the read-back sees where it settled; a guest that has not
+// moved for kBalloonStill (no driver, or stalled) is left to the retry. Bounded by
+// kBalloonWait: the actuator thread serves other instances too.
+constexpr auto kBalloonPoll = std::chrono::milliseconds(100);
+constexpr auto kBalloonStill = std::chrono::milliseconds(1500);
+constexpr auto kBalloonWait = std::chrono::seconds(5);
+constexpr double kBalloonToleranceKib = 1024;
+
+void wait_for_balloon(virDomainPtr dom, const Instance& inst, double target_kib) {
+  using Steady = std::chrono::steady_clock;
+  const auto start = Steady::now();
+  auto moved_at = start;
+  double last = std::numeric_limits<double>::quiet_NaN();
+  while (Steady::now() - start < kBalloonWait) {
+    auto info = domain_info(dom, inst);
+    if (!info) return;
+    const auto now_kib = static_cast<double>(info->memory);
+    if (std::abs(now_kib - target_kib) <= kBalloonToleranceKib) return;
+    if (now_kib != last) {
+      last = now_kib;
+      moved_at = Steady::now();
+    } else if (Steady::now() - moved_at >= kBalloonStill) {
+      return;
+    }
+    std::this_thread::sleep_for(kBalloonPoll);
+  }
+}
+
 Status apply_memory(virDomainPtr dom, const Instance& inst, double bytes) {
   const unsigned long max_kib = virDomainGetMaxMemory(dom);
   if (max_kib == 0) return libvirt_error("virDomainGetMaxMemory", where_of(inst));
@@ -176,6 +208,7 @@ Status apply_memory(virDomainPtr dom, const Instance& inst, double bytes) {
   if (virDomainSetMemoryFlags(dom, static_cast<unsigned long>(kib), kLive) < 0) {
     return libvirt_error("virDomainSetMemoryFlags", where_of(inst));
   }
+  wait_for_balloon(dom, inst, kib);
   return {};
 }
 
