@@ -75,6 +75,7 @@ PredictorOptions predictor_options(const config::PredictSection& section) {
   o.k = static_cast<std::size_t>(std::max(1, section.k));
   o.min_neighbours = std::min(o.k, static_cast<std::size_t>(std::max(1, section.min_neighbours)));
   o.other_type_penalty = std::max(1.0, section.other_type_penalty);
+  o.magnitude_weight = std::max(0.0, section.magnitude_weight);
   o.max_patterns = static_cast<std::size_t>(std::max(1, section.history_max_patterns));
   o.max_age = std::chrono::duration_cast<std::chrono::milliseconds>(section.history_max_age);
   return o;

@@ -138,6 +138,7 @@ const std::set<std::string>& all_keys() {
                                "predict.min_neighbours",
                                "predict.horizon",
                                "predict.other_type_penalty",
+                               "predict.magnitude_weight",
                                "predict.history_max_patterns",
                                "predict.history_max_age",
                                "plan.headroom_margin",

@@ -254,12 +254,14 @@ TEST(PredictorOptions, FollowThePredictSectionOfTheConfig) {
   section.k = 7;
   section.min_neighbours = 4;
   section.other_type_penalty = 3.5;
+  section.magnitude_weight = 0.25;
   section.history_max_patterns = 1234;
   section.history_max_age = std::chrono::hours(2);
   const PredictorOptions o = predictor_options(section);
   EXPECT_EQ(o.k, 7U);
   EXPECT_EQ(o.min_neighbours, 4U);
   EXPECT_EQ(o.other_type_penalty, 3.5);
+  EXPECT_EQ(o.magnitude_weight, 0.25);
   EXPECT_EQ(o.max_patterns, 1234U);
   EXPECT_EQ(o.max_age, std::chrono::milliseconds(7'200'000));
 }

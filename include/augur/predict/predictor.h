@@ -58,7 +58,7 @@ struct PredictorOptions {
   std::size_t k = 5;
   std::size_t min_neighbours = 3;
   double other_type_penalty = 2.0;
-  double magnitude_weight = 1.0;  // w above
+  double magnitude_weight = 1.0;  // w above (predict.magnitude_weight)
   std::size_t max_patterns = 100000;
   std::chrono::milliseconds max_age = std::chrono::hours(24 * 90);
   IndexOptions index;
