@@ -22,8 +22,9 @@ ResourceVector usage_from_sample(const Sample& s) {
   ResourceVector u;
   u[Resource::kCpu] =
       metric_or(s, Metric::kCpuUsageCores, metric_or(s, Metric::kTaskClockCores, kUnknown));
+  // As the need (predict/need.h): a VM's guest-used bytes first.
   u[Resource::kMemory] =
-      metric_or(s, Metric::kMemoryBytes, metric_or(s, Metric::kGuestMemoryUsedBytes, kUnknown));
+      metric_or(s, Metric::kGuestMemoryUsedBytes, metric_or(s, Metric::kMemoryBytes, kUnknown));
   u[Resource::kDisk] = sum_known(s, Metric::kDiskReadBytes, Metric::kDiskWriteBytes);
   u[Resource::kNetwork] = sum_known(s, Metric::kNetRxBytes, Metric::kNetTxBytes);
   return u;

@@ -39,8 +39,8 @@ double cpu_need(const Sample& s) {
 }
 
 double memory_need(const Sample& s) {
-  double bytes = metric_or(s, Metric::kMemoryBytes, kUnknown);
-  if (std::isnan(bytes)) bytes = metric_or(s, Metric::kGuestMemoryUsedBytes, kUnknown);
+  double bytes = metric_or(s, Metric::kGuestMemoryUsedBytes, kUnknown);
+  if (std::isnan(bytes)) bytes = metric_or(s, Metric::kMemoryBytes, kUnknown);
   if (std::isnan(bytes)) return kUnknown;
   return bytes * (1 + share(s, Metric::kMemoryPressureSome));
 }

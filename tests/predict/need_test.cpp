@@ -41,6 +41,18 @@ TEST(NeedFromSample, InflatesMemoryByItsPressureShare) {
   EXPECT_DOUBLE_EQ(need_from_sample(s).resources[Resource::kMemory], 1.25e9);
 }
 
+// A VM: the host RSS counts QEMU's own memory and every guest page ever touched; the balloon
+// (its allocation) is measured against what the guest uses.
+TEST(NeedFromSample, AVmsMemoryNeedIsWhatItsGuestUsesNotTheHostRss) {
+  Sample s;
+  s.set(Metric::kMemoryBytes, 300e6);
+  s.set(Metric::kGuestMemoryUsedBytes, 120e6);
+  EXPECT_DOUBLE_EQ(need_from_sample(s).resources[Resource::kMemory], 120e6);
+  Sample container;
+  container.set(Metric::kMemoryBytes, 300e6);
+  EXPECT_DOUBLE_EQ(need_from_sample(container).resources[Resource::kMemory], 300e6);
+}
+
 TEST(NeedFromSample, SumsDiskAndNetworkDirectionsAndKeepsDiskOpsApart) {
   Sample s;
   s.set(Metric::kDiskReadBytes, 3e6);

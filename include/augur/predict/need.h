@@ -23,8 +23,10 @@ struct Need {
 //            best lower bound of the cores the instance wanted and did not get. Throttled
 //            time is time the group would have kept running at its cap, hence x allocation;
 //            PSI "some" only says at least one task waited, hence x 1 core.
-//  memory  = memory_bytes * (1 + memory_pressure_some)   (guest used bytes if no
-//            memory_bytes). Stalling on reclaim for a share p of the time means the working
+//  memory  = held * (1 + memory_pressure_some), held = the guest's used bytes where its
+//            balloon reports them (a VM: its allocation is the balloon, and the host RSS
+//            also counts QEMU's own memory and every page the guest ever touched), else
+//            memory_bytes. Stalling on reclaim for a share p of the time means the working
 //            set did not fit; p x held bytes is a bounded (at most 2x) proxy of the shortfall.
 //  disk    = (read + write bytes/s) * (1 + io_pressure_some), same reasoning; ops/s as
 //            read + write ops/s, unscaled.
