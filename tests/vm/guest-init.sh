@@ -2,15 +2,19 @@
 # /init of the end-to-end test guest (busybox, no udev, no systemd). Loads the virtio modules,
 # idles so that Augur learns the guest's normal, then loops phases, each announced on the
 # serial console as "AUGUR-E2E: round R phase=P" so the test can time them:
-#   cpu   all vCPUs busy for PHASE_S seconds
+#   cpu   RAMP_S seconds of light load on one vCPU (short bursts, about a tenth of a core:
+#         under the test's low quota, unthrottled), then
+#   burst all vCPUs busy for PHASE_S seconds: a service whose load ramps up. The ramp is
+#         what a predictor can act on before the burst's throttling starts.
 #   idle  IDLE_S seconds
-#   mem   fills a tmpfs to leave about 24 MiB of MemAvailable, holds it, frees it (the next
-#         round re-uses the same guest pages: the host RSS does not grow again)
+#   mem   fills a tmpfs with up to 64 MiB (leaving at least 24 MiB of MemAvailable), holds
+#         it, frees it (the next round re-uses the same guest pages: the host RSS does not grow
+#         again)
 #   idle
 #   disk  8 MiB direct writes and reads of /dev/vda for PHASE_S seconds
 #   idle
-# WARMUP_S, PHASE_S and IDLE_S come from the kernel command line (the kernel hands unknown
-# name=value parameters to init as environment variables).
+# WARMUP_S, RAMP_S, PHASE_S and IDLE_S come from the kernel command line (the kernel hands
+# unknown name=value parameters to init as environment variables).
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -20,19 +24,47 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
   insmod /lib/modules/$m.ko 2>/dev/null
 done
 WARMUP_S=${WARMUP_S:-30}
+RAMP_S=${RAMP_S:-4}
 PHASE_S=${PHASE_S:-10}
 IDLE_S=${IDLE_S:-10}
 up() { cut -d' ' -f1 /proc/uptime; }
 secs() { cut -d. -f1 /proc/uptime; }
 mark() { echo "AUGUR-E2E: round $1 phase=$2 uptime=$(up) $3"; }
 for f in /sys/devices/system/cpu/cpu*/online; do echo 1 > "$f" 2>/dev/null; done
+# Touch the guest's RAM once before Augur watches: QEMU backs a guest page on its first use,
+# which shows as host page faults in the vCPU threads. Without this, round 1's phases would
+# look unlike the later rounds' (first touch), and a later round would find no close
+# neighbour among round 1's patterns.
+mkdir -p /mnt/mem
+mount -t tmpfs -o size=90% tmpfs /mnt/mem
+avail=$(awk '/MemAvailable/{print int($2/1024)}' /proc/meminfo)
+dd if=/dev/zero of=/mnt/mem/blob bs=1M count=$((avail - 24)) 2>/dev/null
+rm -f /mnt/mem/blob
+umount /mnt/mem
+# The ramp's unit of work: a dd of CHUNK 1 KiB blocks, calibrated here to take about 3 ms
+# (TCG's speed depends on the host), repeated every 120 ms or so on vCPU 0: with dd's own
+# start, well under the 40 ms per 100 ms the test's low quota leaves each vCPU.
+centis() { awk '{print int($1 * 100)}' /proc/uptime; }
+t0=$(centis)
+dd if=/dev/zero of=/dev/null bs=1k count=20000 2>/dev/null
+t1=$(centis)
+cs=$((t1 - t0))
+[ "$cs" -lt 1 ] && cs=1
+CHUNK=$((20000 * 3 / (cs * 10)))
+[ "$CHUNK" -lt 100 ] && CHUNK=100
 echo "AUGUR-E2E: guest up uptime=$(up) cpus=$(nproc) $(grep MemTotal /proc/meminfo | tr -s ' ')"
 mark 0 idle "warmup=${WARMUP_S}s"
 sleep "$WARMUP_S"
 round=0
 while :; do
   round=$((round + 1))
-  mark $round cpu "nproc=$(nproc)"
+  mark $round cpu "ramp=${RAMP_S}s chunk=${CHUNK}"
+  taskset 1 sh -c "while :; do dd if=/dev/zero of=/dev/null bs=1k count=$CHUNK 2>/dev/null; \
+usleep 120000; done" &
+  ramp=$!
+  sleep "$RAMP_S"
+  kill $ramp
+  mark $round burst "nproc=$(nproc)"
   pids=""
   for i in $(seq 1 "$(nproc)"); do
     (while :; do :; done) &
@@ -50,6 +82,10 @@ while :; do
   mkdir -p /mnt/mem
   mount -t tmpfs -o size=90% tmpfs /mnt/mem
   end=$(($(secs) + PHASE_S))
+  # One write of at most 64 MiB, then held: a step in the guest's memory and a CPU blip of
+  # a few hundred ms. Paced small writes (a dd every 200 ms) cost TCG a steady tenth of a
+  # core, and the phase then looked like the CPU phase's ramp.
+  [ "$fill" -gt 64 ] && fill=64
   dd if=/dev/zero of=/mnt/mem/blob bs=1M count="$fill" 2>/dev/null
   while [ "$(secs)" -lt "$end" ]; do sleep 1; done
   rm -f /mnt/mem/blob

@@ -79,8 +79,8 @@ std::string domain_xml(const std::string& work, const std::string& cache, const 
     << "    <type arch='x86_64' machine='pc'>hvm</type>\n"
     << "    <kernel>" << cache << "/vmlinuz</kernel>\n"
     << "    <initrd>" << cache << "/initramfs.cpio.gz</initrd>\n"
-    << "    <cmdline>console=ttyS0 quiet WARMUP_S=" << ph.warmup_s << " PHASE_S=" << ph.phase_s
-    << " IDLE_S=" << ph.idle_s << "</cmdline>\n"
+    << "    <cmdline>console=ttyS0 quiet WARMUP_S=" << ph.warmup_s << " RAMP_S=" << ph.ramp_s
+    << " PHASE_S=" << ph.phase_s << " IDLE_S=" << ph.idle_s << "</cmdline>\n"
     << "  </os>\n"
     << "  <features><acpi/></features>\n"
     << "  <on_poweroff>destroy</on_poweroff>\n"

@@ -44,8 +44,9 @@ class LineTail {
 
 struct GuestPhases {
   int warmup_s = 40;
+  int ramp_s = 4;  // light load before the CPU phase's burst
   int phase_s = 10;
-  int idle_s = 10;
+  int idle_s = 12;  // a phase's episode ends before the next phase starts
 };
 
 struct Timings {
