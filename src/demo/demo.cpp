@@ -4,7 +4,8 @@
 // run side by side for the whole demo:
 //   augur     the real augurd (/proc/self/exe) in enforce mode, with a generated config;
 //   static    the quota stays where it started;
-//   reactive  a simple controller in the demo itself.
+//   reactive  replay's `reactive` policy, the Kubernetes VPA recommender with its defaults
+//             (EVALUATION.md), fed once a second what the host shows of its cgroup.
 // A steady batch job runs beside Augur's copy, also under Augur, to show that it leaves a
 // steady job alone. Each second the demo prints per copy the CPU used, the quota and the share
 // of throttled periods, and it tails augurd's log to print Augur's decisions as they happen.
@@ -43,6 +44,7 @@
 #include "augur/host/cgroup_layout.h"
 #include "augur/host/open_file.h"
 #include "augur/host/pressure.h"
+#include "vpa_controller.h"
 
 namespace augur::demo {
 namespace {
@@ -51,20 +53,12 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr long kPeriodUsec = 100000;
-// Every copy starts at the bounds' minimum; Augur and the reactive controller stay within the
+// Every copy starts at the bounds' minimum; Augur and the reactive policy stay within the
 // same bounds.
 constexpr double kStartCores = 0.2;
 constexpr double kMinCores = 0.2;
 constexpr double kMaxCores = 0.8;
 constexpr double kBatchCores = 0.1;
-// The reactive controller, once a second, with Augur's own step sizes: +50 % of the quota when
-// more than 5 % of the last second's periods were throttled; once use has stayed below half
-// the quota for 4 s (Augur's scale_down_window), -25 % a second while it stays low.
-constexpr double kReactiveThrottledShare = 0.05;
-constexpr double kReactiveUpFraction = 0.5;
-constexpr double kReactiveDownFraction = 0.25;
-constexpr double kReactiveLowUse = 0.5;
-constexpr int kReactiveLowSeconds = 4;
 // predict.min_neighbours: the labelled episodes Augur needs before it predicts, so the rounds
 // the summary counts as learning.
 constexpr int kLearningRounds = 2;
@@ -218,7 +212,6 @@ struct Group {
   CpuStat second;
   long ticks = 0;
   int changes = 0;
-  int low_seconds = 0;
 
   [[nodiscard]] long read_quota() const {
     const std::string t = read_file(cpu_dir + "/cpu.cfs_quota_us");
@@ -529,6 +522,8 @@ struct Demo {
   int host_busy_seconds = 0;
   int batch_changes = 0;
   int contention_findings = 0;
+  VpaController vpa{kStartCores,
+                    static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)))};
   bool stopped = false;
   bool failed = false;
 
@@ -599,7 +594,7 @@ struct Demo {
     std::printf("%6.1fs    Augur: %s\n", t, message.c_str());
   }
 
-  // Once a second: the live line, then the reactive controller's decision.
+  // Once a second: the live line, then the reactive policy's decision.
   void each_second(double t, long hz) {
     const int round = static_cast<int>(history.size()) - 1;
     char head[96];
@@ -620,7 +615,7 @@ struct Demo {
     line += buf;
     Group* reactive = nullptr;
     double reactive_use = 0;
-    double reactive_share = 0;
+    double reactive_pressure = 0;
     for (Group& g : groups) {
       const long ticks = g.cpu_ticks();
       const double use = static_cast<double>(ticks - g.ticks) / static_cast<double>(hz);
@@ -635,27 +630,33 @@ struct Demo {
       if (g.policy == Policy::kReactive) {
         reactive = &g;
         reactive_use = use;
-        reactive_share = share;
+        reactive_pressure = unmet_share(g, share);
       }
       g.ticks = ticks;
       g.second = g.stat;
     }
     line.pop_back();
     std::printf("%s\n", line.c_str());
-    if (reactive != nullptr) react(*reactive, reactive_use, reactive_share, t);
+    if (reactive != nullptr) react(*reactive, reactive_use, reactive_pressure, t);
   }
 
-  void react(Group& g, double use, double share, double t) {
+  // EVALUATION.md's pressure p = unmet demand / allocation, as the host shows it: the web
+  // workload is one thread, so the share of the second its cgroup2 group had a task waiting
+  // (CPU pressure "some") is its unmet demand in cores. Without cgroup2, the share of
+  // throttled periods.
+  static double unmet_share(const Group& g, double throttled_share) {
     const double q = cores(g.quota_usec);
-    double next = q;
-    if (share > kReactiveThrottledShare) {
-      g.low_seconds = 0;
-      next = std::min(kMaxCores, q * (1 + kReactiveUpFraction));
-    } else {
-      g.low_seconds = use < kReactiveLowUse * q ? g.low_seconds + 1 : 0;
-      if (g.low_seconds >= kReactiveLowSeconds)
-        next = std::max(kMinCores, q * (1 - kReactiveDownFraction));
+    if (g.stat.cpu_stall_usec < 0 || g.second.cpu_stall_usec < 0 || q <= 0) {
+      return std::clamp(throttled_share, 0.0, 1.0);
     }
+    const double stall_s =
+        static_cast<double>(g.stat.cpu_stall_usec - g.second.cpu_stall_usec) / 1e6;
+    return std::clamp(stall_s / q, 0.0, 1.0);
+  }
+
+  void react(Group& g, double use, double pressure, double t) {
+    const double q = cores(g.quota_usec);
+    const double next = std::clamp(vpa.decide(use, pressure, q), kMinCores, kMaxCores);
     const long usec = quota_usec_for(next);
     if (usec == g.quota_usec) return;
     if (auto s = actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(usec));
@@ -663,8 +664,8 @@ struct Demo {
       std::printf("%6.1fs reactive: cannot set the quota: %s\n", t, s.error().message().c_str());
       return;
     }
-    std::printf("%6.1fs reactive: cpu %.2f -> %.2f (%s)\n", t, q, cores(usec),
-                usec > g.quota_usec ? "throttled" : "low use");
+    std::printf("%6.1fs reactive: cpu %.2f -> %.2f (VPA target, the quota left its bounds)\n", t, q,
+                cores(usec));
     g.quota_usec = usec;
     ++g.changes;
     ++history.back().changes[index_of(Policy::kReactive)];
@@ -871,6 +872,12 @@ struct Demo {
         "quota changes to the web copies: augur %d, static %d, reactive %d; Augur's changes to "
         "the batch job: %d;\nAugur's contention findings (copies starving each other): %d\n",
         changes[0], changes[1], changes[2], batch_changes, contention_findings);
+    if (changes[2] == 0) {
+      std::printf(
+          "(reactive is the VPA recommender: its confidence grows with days of history, so over a "
+          "few minutes\n[lower, upper] stays wide around its target and it leaves the quota "
+          "where it started)\n");
+    }
     std::printf(
         "host CPU use (all CPUs, this demo included): mean %.0f%%, max %.0f%%, over 90%% for %d "
         "s%s\n",
@@ -986,9 +993,10 @@ int run_demo(int argc, char** argv) {
       "cgroup\n(cpu: %s%s), all from a %.2f-core quota on the same schedule:\n"
       "  augur     under the real augurd in enforce mode (bounds %.2f..%.2f cores)\n"
       "  static    the quota stays at %.2f cores\n"
-      "  reactive  +%.0f%% when over %.0f%% of the last second's periods were throttled; "
-      "-%.0f%% a second\n            once use has stayed below half the quota for %d s; "
-      "%.2f..%.2f cores\n"
+      "  reactive  replay's reactive policy, the Kubernetes VPA recommender with its defaults, "
+      "once a second:\n            moves the quota to its target (p90 x 1.15 of a decaying "
+      "usage histogram) when it\n            leaves [lower, upper]; VPA's confidence grows with "
+      "days of history, so over\n            minutes the bounds are wide; %.2f..%.2f cores\n"
       "  batch     a steady %.2f cores beside Augur's copy, also under Augur\n"
       "web: %.2f cores for a %.0f s warm-up, then a phase every %.0f s: page faults; %.0f s "
       "later CPU ramps\nto %.2f cores over %.0f s, holds %.0f s, falls back. %d rounds, %.0f s. "
@@ -996,10 +1004,9 @@ int run_demo(int argc, char** argv) {
       "for learning; from round %d it should\nraise the quota ahead of demand.\n",
       demo.where.cpu.c_str(),
       demo.where.unified.empty() ? "" : (", cgroup2: " + demo.where.unified).c_str(), kStartCores,
-      kMinCores, kMaxCores, kStartCores, kReactiveUpFraction * 100, kReactiveThrottledShare * 100,
-      kReactiveDownFraction * 100, kReactiveLowSeconds, kMinCores, kMaxCores, kBatchCores,
-      s.low_cores, s.warmup_s, s.period_s, s.lag_s, s.high_cores, s.ramp_s, s.hold_s, demo.rounds,
-      s.run_s(demo.rounds), kLearningRounds, kLearningRounds, kLearningRounds + 1);
+      kMinCores, kMaxCores, kStartCores, kMinCores, kMaxCores, kBatchCores, s.low_cores, s.warmup_s,
+      s.period_s, s.lag_s, s.high_cores, s.ramp_s, s.hold_s, demo.rounds, s.run_s(demo.rounds),
+      kLearningRounds, kLearningRounds, kLearningRounds + 1);
 
   demo.start = Clock::now();
   bool started = true;

@@ -157,7 +157,7 @@ TEST(AugurdDemo, DefaultRunFinishesInTimeAndAugurActsAheadAfterLearning) {
   EXPECT_LT(augur_stall, static_stall) << out;
 
   // After learning (two labelled episodes: rounds 1 and 2), Augur acts ahead of demand in
-  // most rounds, and its copy is throttled less than the reactive controller's.
+  // most rounds, and its copy is throttled less than the reactive policy's (VPA).
   const std::vector<RoundFigures> rounds = rounds_of(out);
   ASSERT_EQ(rounds.size(), 6U) << out;
   int after = 0;
