@@ -94,15 +94,11 @@ void BackendActuatorStage::refresh(const std::vector<Instance>& instances) {
 }
 
 void BackendActuatorStage::set_plan(const config::PlanSection& plan) {
-  const std::lock_guard lock(reload_mutex_);
-  reloaded_plan_ = plan;
+  reloaded_plan_.push(plan);
 }
 
 void BackendActuatorStage::take_reloaded_plan() {
-  const std::lock_guard lock(reload_mutex_);
-  if (!reloaded_plan_) return;
-  actuator_.set_bounds(*reloaded_plan_);
-  reloaded_plan_.reset();
+  if (auto plan = reloaded_plan_.try_pop()) actuator_.set_bounds(*plan);
 }
 
 void BackendActuatorStage::apply(const PlanBatch& batch, Mode mode) {

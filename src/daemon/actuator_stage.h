@@ -6,8 +6,6 @@
 #include <atomic>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "augur/actuate/actuator.h"
@@ -17,6 +15,7 @@
 #include "augur/daemon/pipeline.h"
 #include "augur/discovery/libvirt_connection.h"
 #include "augur/store/store.h"
+#include "augur/util/bounded_queue.h"
 
 namespace augur::daemon {
 
@@ -50,8 +49,8 @@ class BackendActuatorStage final : public ActuatorStage {
   PendingStoreWrites pending_{"actuator"};  // changes the store refused, written later
   std::atomic<bool> restore_on_stop_;       // a reload may change it
   std::map<std::string, Instance, std::less<>> instances_;
-  std::mutex reload_mutex_;
-  std::optional<config::PlanSection> reloaded_plan_;  // guarded by reload_mutex_
+  // A reload's plan section, from the main thread; one slot: a later reload replaces it.
+  BoundedQueue<config::PlanSection> reloaded_plan_{1};
 };
 
 // The backends this host offers, for the daemon and `augurd --demo`.

@@ -315,18 +315,11 @@ void DecisionAnalyserStage::run_retention() {
 }
 
 void DecisionAnalyserStage::set_plan(const config::PlanSection& plan) {
-  const std::lock_guard lock(reload_mutex_);
-  reloaded_plan_ = plan;
+  reloaded_plan_.push(plan);
 }
 
 std::vector<Plan> DecisionAnalyserStage::analyse(const SampleBatch& batch, Mode) {
-  {
-    const std::lock_guard lock(reload_mutex_);
-    if (reloaded_plan_) {
-      engine_.set_plan(*reloaded_plan_);
-      reloaded_plan_.reset();
-    }
-  }
+  if (auto plan = reloaded_plan_.try_pop()) engine_.set_plan(*plan);
   engine::TickInput in;
   in.at = batch.at;
   in.unix_ms = unix_ms_at(batch.at);

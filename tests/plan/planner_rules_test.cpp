@@ -123,13 +123,18 @@ TEST(Planner, AllocationBelowTheMinimumIsRaisedToIt) {
   EXPECT_DOUBLE_EQ(c->new_value, 0.5);
 }
 
-// Observe mode, or a balloon still deflating: the allocation stays below the minimum after
-// the correction was sent. The same correction is sent again once per cooldown, not per tick.
-TEST(Planner, AnUnheededBoundsCorrectionIsRepeatedOncePerCooldown) {
+// cpu.min 0.5 with a 60 s cooldown.
+PlannerOptions min_half_core_minute_cooldown() {
   PlannerOptions o = quiet_options();
   o.plan.cpu.min = 0.5;
   o.plan.cpu.cooldown = seconds(60);
-  Planner p(o);
+  return o;
+}
+
+// Observe mode, or a balloon still deflating: the allocation stays below the minimum after
+// the correction was sent. The same correction is sent again once per cooldown, not per tick.
+TEST(Planner, AnUnheededBoundsCorrectionIsRepeatedOncePerCooldown) {
+  Planner p(min_half_core_minute_cooldown());
   ASSERT_TRUE(has_cpu_change(p.plan(host_at(start_time(), {cpu_instance("a", 0.2, 0.1)}))));
   for (int s = 1; s < 60; s += 7) {
     EXPECT_FALSE(
@@ -142,9 +147,7 @@ TEST(Planner, AnUnheededBoundsCorrectionIsRepeatedOncePerCooldown) {
 
 // A new bound (a reload) is corrected at once, cooldown or not.
 TEST(Planner, ANewBoundIsCorrectedAtOnceEvenInTheCooldown) {
-  PlannerOptions o = quiet_options();
-  o.plan.cpu.min = 0.5;
-  o.plan.cpu.cooldown = seconds(60);
+  PlannerOptions o = min_half_core_minute_cooldown();
   Planner p(o);
   ASSERT_TRUE(has_cpu_change(p.plan(host_at(start_time(), {cpu_instance("a", 0.2, 0.1)}))));
   o.plan.cpu.min = 0.6;

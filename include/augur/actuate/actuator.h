@@ -66,7 +66,6 @@ class Actuator {
 
   // New bounds (config reload); pending retries are re-checked against them.
   void set_bounds(const config::PlanSection& bounds) { bounds_ = bounds; }
-  [[nodiscard]] const config::PlanSection& bounds() const { return bounds_; }
 
   // Applies the plan's changes for `instance` (its id is the plan's). A change replaces a
   // pending retry of the same (instance, resource). Only kEnforce writes.

@@ -17,8 +17,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 
@@ -29,6 +27,7 @@
 #include "augur/engine/decision_engine.h"
 #include "augur/plan/observe_scorer.h"
 #include "augur/store/store.h"
+#include "augur/util/bounded_queue.h"
 
 namespace augur::store {
 class FleetStore;
@@ -100,9 +99,9 @@ class DecisionAnalyserStage final : public AnalyserStage {
   [[nodiscard]] std::string name_of(const std::string& instance_id) const;
 
   const Clock& clock_;
-  std::mutex reload_mutex_;
-  std::optional<config::PlanSection> reloaded_plan_;  // guarded by reload_mutex_
-  std::shared_ptr<store::Store> store_;               // shared with the actuator's audit trail
+  // A reload's plan section, from the main thread; one slot: a later reload replaces it.
+  BoundedQueue<config::PlanSection> reloaded_plan_{1};
+  std::shared_ptr<store::Store> store_;  // shared with the actuator's audit trail
   AnalyserStageOptions options_;
   engine::DecisionEngine engine_;
   std::shared_ptr<const std::vector<Instance>> instances_;
