@@ -38,6 +38,7 @@ constexpr std::array kPredictKeys = {"k"sv,
                                      "horizon"sv,
                                      "other_type_penalty"sv,
                                      "magnitude_weight"sv,
+                                     "refine_ticks"sv,
                                      "history_max_patterns"sv,
                                      "history_max_age"sv};
 constexpr std::array kPlanKeys = {"cpu"sv,
@@ -122,6 +123,7 @@ void read_predict(MapReader& top, PredictSection& out) {
   m.read("horizon", out.horizon, DurationRange{seconds(10), hours(24)});
   m.read("other_type_penalty", out.other_type_penalty, NumberRange{1, 1000});
   m.read("magnitude_weight", out.magnitude_weight, NumberRange{0, 100});
+  m.read("refine_ticks", out.refine_ticks, IntRange{0, 600});
   m.read("history_max_patterns", out.history_max_patterns, IntRange{100, 10'000'000});
   // 10 years of 365 days.
   m.read("history_max_age", out.history_max_age, DurationRange{hours(1), hours(24 * 3650)});

@@ -397,8 +397,10 @@ void DecisionAnalyserStage::report_tick(const engine::TickOutput& out) {
     }
     if (r.analysis->in_episode) ++s.in_episode;
     if (r.prediction_new && r.prediction) {
-      report_prediction(*r.prediction);
-      ++(r.prediction->available ? s.predictions : s.predictions_unavailable);
+      report_prediction(*r.prediction, r.refined_ticks);
+      if (r.refined_ticks == 0) {
+        ++(r.prediction->available ? s.predictions : s.predictions_unavailable);
+      }
     }
   }
   std::map<std::string, std::set<std::string>> contended;
@@ -621,18 +623,23 @@ std::string DecisionAnalyserStage::name_of(const std::string& instance_id) const
   return it != names_.end() ? it->second : instance_id;
 }
 
-void DecisionAnalyserStage::report_prediction(const Prediction& p) {
+void DecisionAnalyserStage::report_prediction(const Prediction& p, int refined_ticks) {
   const std::string name = name_of(p.instance_id);
   if (!p.available) {
+    if (refined_ticks > 0) return;  // the episode's start said why already
     log::write(log::Level::kInfo, "no prediction for " + name + ": " + p.reason,
                {{"INSTANCE_ID", p.instance_id}, {"INSTANCE", name}, {"REASON", p.reason}});
     return;
   }
+  const std::string refined =
+      refined_ticks > 0 ? " (refined over " + std::to_string(refined_ticks) + " ticks)" : "";
   log::write(log::Level::kInfo,
-             "prediction for " + name + ": increase " + resources(p.increase) + " (confidence " +
-                 number(p.confidence) + ", " + std::to_string(p.neighbours.size()) + " neighbours)",
+             "prediction for " + name + refined + ": increase " + resources(p.increase) +
+                 " (confidence " + number(p.confidence) + ", " +
+                 std::to_string(p.neighbours.size()) + " neighbours)",
              {{"INSTANCE_ID", p.instance_id},
               {"INSTANCE", name},
+              {"REFINED_TICKS", std::to_string(refined_ticks)},
               {"PREDICTED_INCREASE", resources(p.increase)},
               {"UNADJUSTED_INCREASE", resources(p.unadjusted_increase)},
               {"HEADROOM_FACTOR", resources(p.headroom_factor)},

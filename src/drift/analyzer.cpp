@@ -250,6 +250,8 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
   r.learned = false;
   r.scope = BaselineScope::kNone;
   r.episode_ticks = 0;
+  r.episode_direction.clear();
+  r.episode_score = 0;
 
   st.builder.push(sample);
   ++st.ticks;
@@ -412,6 +414,10 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
         e.state = EpisodeState::kClosed;
         r.events.push_back({EpisodeEventKind::kEnded, e, EpisodeEndReason::kReturned});
         break;
+    }
+    if (st.detector.in_episode()) {
+      r.episode_direction.assign(direction->z.begin(), direction->z.end());
+      r.episode_score = lead_score;
     }
   }
   bool rebaselined = false;

@@ -1,6 +1,8 @@
 #include "augur/engine/decision_engine.h"
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 #include "augur/engine/instance_input.h"
 #include "augur/fingerprint/feature_table.h"
@@ -15,6 +17,16 @@ constexpr std::int64_t kEvictionPeriodMs = 3'600'000;
 
 }  // namespace
 
+// A new episode's pattern while it is refined (EngineOptions::refine_ticks).
+struct Refining {
+  std::string app_type;
+  SteadyTime start{};
+  int ticks = 0;            // refinements so far
+  std::vector<double> sum;  // of the episode's directions, its start's included
+  double peak = 0;          // of their scores
+  predict::Pattern latest;  // as the labeller holds it
+};
+
 struct DecisionEngine::Known {
   std::string id;
   std::string app_type;
@@ -22,6 +34,7 @@ struct DecisionEngine::Known {
   int priority = 0;
   std::optional<Prediction> prediction;
   SteadyTime prediction_until{};
+  std::optional<Refining> refining;
 };
 
 EngineOptions engine_options(const config::Config& config, std::string host_id) {
@@ -34,6 +47,7 @@ EngineOptions engine_options(const config::Config& config, std::string host_id) 
   o.predictor = predict::predictor_options(config.predict);
   o.planner.plan = config.plan;
   o.horizon = config.predict.horizon;
+  o.refine_ticks = config.predict.refine_ticks;
   return o;
 }
 
@@ -138,13 +152,52 @@ void DecisionEngine::on_episode_start(const DriftEpisode& episode, const Sample&
                          std::to_string(input.unix_ms) + "/" + std::to_string(++pattern_sequence_);
   auto pattern = predict::make_pattern(episode, fingerprint::kFeatureTableVersion, sample,
                                        input.host_utilisation, id, options_.host_id, input.unix_ms);
+  finish_refining(known, out);  // an earlier episode's, if it is still refined
   if (pattern) {
     predict::Pattern copy = *pattern;
-    if (labeller_.open(std::move(*pattern))) out.opened.push_back(std::move(copy));
+    if (labeller_.open(std::move(*pattern))) {
+      if (options_.refine_ticks > 0) {
+        known.refining = Refining{episode.app_type,  episode.start,      0,
+                                  episode.direction, episode.peak_score, std::move(copy)};
+      } else {
+        out.opened.push_back(std::move(copy));
+      }
+    }
   }
   known.prediction = predictor_.predict(predict::query_for(episode, input.host_utilisation));
   known.prediction_until = input.at + options_.horizon;
   report.prediction_new = true;
+}
+
+void DecisionEngine::refine(const drift::Analysis& a, const TickInput& input, Known& known,
+                            TickOutput& out, InstanceReport& report) {
+  Refining& r = *known.refining;
+  if (a.episode_direction.size() != r.sum.size()) return finish_refining(known, out);
+  for (std::size_t i = 0; i < r.sum.size(); ++i) r.sum[i] += a.episode_direction[i];
+  r.peak = std::max(r.peak, a.episode_score);
+  ++r.ticks;
+  std::vector<double> mean(r.sum);
+  for (double& v : mean) v /= r.ticks + 1;
+  auto refined = labeller_.refine(r.latest.id, mean, r.peak);
+  if (!refined) return finish_refining(known, out);  // keeps the pattern as it was
+  r.latest = std::move(*refined);
+  predict::PredictionQuery q;
+  q.instance_id = known.id;
+  q.app_type = r.app_type;
+  q.at = r.start;
+  q.delta = std::move(mean);
+  q.magnitude = r.peak;
+  q.host_utilisation = input.host_utilisation;
+  known.prediction = predictor_.predict(q);
+  report.prediction_new = true;
+  report.refined_ticks = r.ticks;
+  if (r.ticks >= options_.refine_ticks) finish_refining(known, out);
+}
+
+void DecisionEngine::finish_refining(Known& known, TickOutput& out) {
+  if (!known.refining) return;
+  out.opened.push_back(std::move(known.refining->latest));
+  known.refining.reset();
 }
 
 TickOutput DecisionEngine::tick(const TickInput& input) {
@@ -165,6 +218,11 @@ TickOutput DecisionEngine::tick(const TickInput& input) {
     const drift::Analysis& a = analyzer_.analyze(s);
     predict::LabelEvents labels = labeller_.observe(s, input.unix_ms);
     for (predict::Pattern& p : labels.labelled) {
+      // Labelled before its refinement ended (a horizon shorter than it): opened as it is.
+      if (known.refining && known.refining->latest.id == p.id) {
+        known.refining->latest = p;
+        finish_refining(known, out);
+      }
       predict::Pattern copy = p;
       if (predictor_.add(std::move(p))) out.labelled.push_back(std::move(copy));
     }
@@ -173,11 +231,21 @@ TickOutput DecisionEngine::tick(const TickInput& input) {
     InstanceReport report;
     report.instance_id = s.instance_id;
     report.analysis = &a;
+    bool started = false;
     for (const drift::EpisodeEvent& e : a.events) {
       if (e.kind == drift::EpisodeEventKind::kStarted) {
         on_episode_start(e.episode, s, input, known, out, report);
+        started = true;
       } else if (e.kind == drift::EpisodeEventKind::kEnded) {
+        finish_refining(known, out);
         known.prediction.reset();
+      }
+    }
+    if (known.refining && !started) {
+      if (!a.in_episode) {
+        finish_refining(known, out);
+      } else if (!a.episode_direction.empty()) {  // empty: a window with nothing present
+        refine(a, input, known, out, report);
       }
     }
     if (known.prediction && input.at > known.prediction_until) known.prediction.reset();

@@ -36,6 +36,27 @@ Status OutcomeLabeller::open(Pattern pattern) {
   return {};
 }
 
+Result<Pattern> OutcomeLabeller::refine(std::string_view id, const std::vector<double>& delta,
+                                        double magnitude) {
+  const auto it =
+      std::find_if(open_.begin(), open_.end(), [&](const Open& o) { return o.pattern.id == id; });
+  if (it == open_.end()) return Error{"no open pattern", std::string(id)};
+  if (delta.size() != it->pattern.delta.size()) {
+    return Error{"refined drift has " + std::to_string(delta.size()) + " features, the pattern " +
+                     std::to_string(it->pattern.delta.size()),
+                 std::string(id)};
+  }
+  if (!(magnitude > 0) || !std::isfinite(magnitude)) {
+    return Error{"drift magnitude is not positive", std::string(id)};
+  }
+  auto unit = unit_direction(delta);
+  if (!unit) return Error{unit.error().what, std::string(id)};
+  it->pattern.delta = delta;
+  it->pattern.direction = std::move(*unit);
+  it->pattern.magnitude = magnitude;
+  return it->pattern;
+}
+
 LabelEvents OutcomeLabeller::observe(const Sample& sample, std::int64_t now_unix_ms) {
   LabelEvents events;
   events.dropped = std::exchange(overflow_dropped_, {});

@@ -138,8 +138,10 @@ class AugurPolicy final : public Policy {
         }
       }
       if (!r.prediction_new || !r.prediction || !r.prediction->available) continue;
+      // A refined prediction replaces the start's: the last one before the pattern is
+      // opened is the one its outcome judges.
       pending_[r.instance_id] = r.prediction->increase;
-      ++errors_.predictions_made;
+      if (r.refined_ticks == 0) ++errors_.predictions_made;
     }
     for (const predict::Pattern& p : out.opened) {
       auto it = pending_.find(p.instance_id);

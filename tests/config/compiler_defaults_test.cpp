@@ -139,6 +139,7 @@ const std::set<std::string>& all_keys() {
                                "predict.horizon",
                                "predict.other_type_penalty",
                                "predict.magnitude_weight",
+                               "predict.refine_ticks",
                                "predict.history_max_patterns",
                                "predict.history_max_age",
                                "plan.headroom_margin",

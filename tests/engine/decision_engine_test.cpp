@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "augur/engine/instance_input.h"
 
@@ -163,6 +164,70 @@ TEST(DecisionEngine, RaisesCpuBeforeARepeatedPhaseOutgrowsIt) {
   EXPECT_GE(labelled, 3);
   // Once history exists, most later rounds are anticipated.
   EXPECT_GE(proactive_rounds, 3) << "rounds 3.." << rounds - 1 << " raised before the need";
+}
+
+// predict.refine_ticks: an episode's pattern is opened once refined, its direction the mean
+// of the episode's first refine_ticks + 1 ticks and its magnitude their peak, and the
+// prediction is made again on each of those ticks; the labelled pattern is the refined one.
+TEST(DecisionEngine, RefinesANewEpisodesPatternOverItsFirstTicks) {
+  config::Config config = test_config();
+  config.predict.refine_ticks = 3;
+  Simulation sim(config);
+  const PhaseWorkload w;
+  struct Seen {
+    int start_tick = -1;
+    std::vector<double> sum;
+    double peak = 0;
+    int ticks = 0;
+    std::vector<int> refined;  // refined_ticks of each new prediction
+  };
+  std::vector<Seen> episodes;
+  std::vector<predict::Pattern> opened;
+  std::vector<int> opened_tick;
+  std::vector<predict::Pattern> labelled;
+  for (int tick = 0; tick < 4 * w.period; ++tick) {
+    const TickOutput out = sim.step(tick, w);
+    ASSERT_EQ(out.instances.size(), 1u);
+    const InstanceReport& r = out.instances[0];
+    const drift::Analysis& a = *r.analysis;
+    EXPECT_EQ(a.in_episode, !a.episode_direction.empty()) << "tick " << tick;
+    bool started = false;
+    for (const auto& e : a.events) started |= e.kind == drift::EpisodeEventKind::kStarted;
+    if (started) {
+      EXPECT_EQ(a.episode_direction, a.events.back().episode.direction);
+      episodes.push_back({tick, a.episode_direction, a.episode_score, 0, {}});
+    } else if (!episodes.empty() && a.in_episode && episodes.back().ticks < 3) {
+      Seen& e = episodes.back();
+      for (std::size_t i = 0; i < e.sum.size(); ++i) e.sum[i] += a.episode_direction[i];
+      e.peak = std::max(e.peak, a.episode_score);
+      ++e.ticks;
+    }
+    if (r.prediction_new && !episodes.empty()) episodes.back().refined.push_back(r.refined_ticks);
+    for (const predict::Pattern& p : out.opened) {
+      opened.push_back(p);
+      opened_tick.push_back(tick);
+    }
+    for (const predict::Pattern& p : out.labelled) labelled.push_back(p);
+  }
+  ASSERT_GE(episodes.size(), 2u);
+  ASSERT_EQ(opened.size(), episodes.size()) << "one pattern per episode";
+  for (std::size_t i = 0; i < episodes.size(); ++i) {
+    const Seen& e = episodes[i];
+    ASSERT_EQ(e.ticks, 3) << "the episode lasted its refinement";
+    EXPECT_EQ(opened_tick[i], e.start_tick + 3) << "opened once refined";
+    EXPECT_EQ(e.refined, (std::vector<int>{0, 1, 2, 3})) << "a prediction per refined tick";
+    std::vector<double> mean(e.sum);
+    for (double& v : mean) v /= 4;
+    const auto unit = predict::unit_direction(mean);
+    ASSERT_TRUE(unit);
+    ASSERT_EQ(opened[i].direction.size(), unit->size());
+    for (std::size_t j = 0; j < unit->size(); ++j) {
+      EXPECT_NEAR(opened[i].direction[j], (*unit)[j], 1e-12) << "episode " << i << " [" << j << "]";
+    }
+    EXPECT_DOUBLE_EQ(opened[i].magnitude, e.peak);
+  }
+  ASSERT_FALSE(labelled.empty());
+  EXPECT_EQ(labelled.front().direction, opened.front().direction) << "labelled as refined";
 }
 
 TEST(DecisionEngine, SameInputGivesSameDecisions) {

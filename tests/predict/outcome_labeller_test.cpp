@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <vector>
 
 namespace augur::predict {
 namespace {
@@ -33,6 +34,15 @@ OutcomeLabeller labeller_with_60s_horizon() {
   return OutcomeLabeller(LabellerOptions{seconds(60), seconds(30), 100});
 }
 
+// An open pattern with a drift of {1, 0} at strength 2, for refine().
+Pattern drifting_pattern() {
+  Pattern p = open_pattern("p", "db", 1e6);
+  p.delta = {1, 0};
+  p.direction = {1, 0};
+  p.magnitude = 2;
+  return p;
+}
+
 TEST(OutcomeLabeller, LabelsThePeakNeedOverTheHorizonMinusTheNeedAtTheStart) {
   OutcomeLabeller labeller = labeller_with_60s_horizon();
   ASSERT_TRUE(labeller.open(open_pattern("p", "db", 1e6)).has_value());
@@ -47,6 +57,34 @@ TEST(OutcomeLabeller, LabelsThePeakNeedOverTheHorizonMinusTheNeedAtTheStart) {
   EXPECT_DOUBLE_EQ(events.labelled[0].outcome->increase[Resource::kDisk], 9e6 - 1e6);
   EXPECT_FALSE(events.labelled[0].outcome->increase.known(Resource::kCpu));
   EXPECT_EQ(labeller.open_count(), 0U);
+}
+
+TEST(OutcomeLabeller, RefinesAnOpenPatternsDriftAndKeepsItsReference) {
+  OutcomeLabeller labeller = labeller_with_60s_horizon();
+  ASSERT_TRUE(labeller.open(drifting_pattern()).has_value());
+
+  const auto refined = labeller.refine("p", {3, 4}, 5);
+  ASSERT_TRUE(refined) << refined.error().what;
+  EXPECT_EQ(refined->delta, (std::vector<double>{3, 4}));
+  EXPECT_EQ(refined->direction, (std::vector<double>{0.6, 0.8}));
+  EXPECT_EQ(refined->magnitude, 5);
+  EXPECT_EQ(refined->start, kT0);
+  const LabelEvents events = labeller.observe(disk_sample("db", kT0 + seconds(60), 4e6), 7);
+  ASSERT_EQ(events.labelled.size(), 1U);
+  EXPECT_EQ(events.labelled[0].direction, (std::vector<double>{0.6, 0.8})) << "labelled as refined";
+  EXPECT_DOUBLE_EQ(events.labelled[0].outcome->increase[Resource::kDisk], 3e6);
+}
+
+TEST(OutcomeLabeller, RefusesToRefineAnUnknownPatternOrAnUnusableDrift) {
+  OutcomeLabeller labeller = labeller_with_60s_horizon();
+  ASSERT_TRUE(labeller.open(drifting_pattern()).has_value());
+  EXPECT_FALSE(labeller.refine("q", {1, 0}, 1)) << "not open";
+  EXPECT_FALSE(labeller.refine("p", {1, 0, 0}, 1)) << "another length";
+  EXPECT_FALSE(labeller.refine("p", {0, 0}, 1)) << "no direction";
+  EXPECT_FALSE(labeller.refine("p", {1, 0}, 0)) << "no magnitude";
+  const auto unchanged = labeller.refine("p", {2, 0}, 2);
+  ASSERT_TRUE(unchanged);
+  EXPECT_EQ(unchanged->direction, (std::vector<double>{1, 0}));
 }
 
 TEST(OutcomeLabeller, IgnoresSamplesAfterTheHorizonAndOfOtherInstances) {

@@ -59,7 +59,8 @@ std::string config(const TempDir& dir) {
          // One learning round leaves one pattern per phase: the nearest alone (k 1) is the
          // same phase's. Its drift opens at a strength that varies about 2x from round to
          // round (the first tick's score), so direction counts for more than strength.
-         "predict:\n  k: 1\n  min_neighbours: 1\n  horizon: 10s\n  magnitude_weight: 0.25\n"
+         "predict:\n  k: 1\n  min_neighbours: 1\n  horizon: 10s\n  magnitude_weight: 0\n"
+         "  refine_ticks: 4\n"
          "plan:\n"
          "  cpu: {min: 0.2, max: 2, max_step_fraction: 0.5, cooldown: 2s}\n"
          "  memory: {min: 192MiB, max: 256MiB, max_step_fraction: 0.25, cooldown: 2s}\n"
@@ -137,6 +138,7 @@ class Watch {
       const bool interesting =
           line.find("instance found") != std::string::npos ||
           line.find("drift episode") != std::string::npos ||
+          line.find("prediction for") != std::string::npos ||
           line.find("applied:") != std::string::npos || line.find("failed:") != std::string::npos ||
           line.find("refused:") != std::string::npos ||
           line.find("mode changed") != std::string::npos ||
@@ -144,6 +146,8 @@ class Watch {
       if (interesting) std::printf("[ vm %6.1f ] augurd: %s\n", t, line.c_str());
       if (line.find("drift episode started") != std::string::npos) {
         episodes.push_back({t, line, top_features(line)});
+      } else if (line.find("drift episode ended") != std::string::npos) {
+        episode_ends.push_back({t, line, top_features(line)});
       }
     }
     std::fflush(stdout);
@@ -166,6 +170,18 @@ class Watch {
       if (m.round == round && m.phase == phase && --nth == 0) return &m;
     }
     return nullptr;
+  }
+  // The episode open at `t` (started before it, not ended by it), if any.
+  [[nodiscard]] const Episode* open_at(double t) const {
+    const Episode* last = nullptr;
+    for (const Episode& e : episodes) {
+      if (e.t < t) last = &e;
+    }
+    if (last == nullptr) return nullptr;
+    for (const Episode& end : episode_ends) {
+      if (end.t >= last->t && end.t <= t) return nullptr;
+    }
+    return last;
   }
   [[nodiscard]] bool logged(const std::string& needle) const {
     return std::any_of(log.begin(), log.end(), [&](const StampedLine& l) {
@@ -192,6 +208,7 @@ class Watch {
 
   std::vector<Marker> markers;
   std::vector<Episode> episodes;
+  std::vector<Episode> episode_ends;
   std::vector<StampedLine> log;
   std::vector<std::pair<double, long long>> throttled;  // (t, nr_throttled) when it changed
 
@@ -290,24 +307,29 @@ TEST(VmEndToEnd, GuestDiscoveredDriftingAndAdjustedLive) {
     };
 
     // --- 2. drift at the phase changes of round 1 ---------------------------------------
-    // The memory phase's write costs TCG a CPU blip at once, while the balloon reports the
-    // guest's memory once a second: the episode opens on the blip, so augurd's live top
-    // features are also read 2.5 s (10 ticks) into the phase.
-    ASSERT_TRUE(w.until([&] { return w.marker(1, "mem") != nullptr; }, 120))
-        << "round 1 reached no memory phase";
-    const double mem_live_at = w.marker(1, "mem")->t + 2.5;
-    w.until([&] { return since(start) >= mem_live_at; }, 5);
-    std::vector<std::string> mem_live_top;
-    {
+    // augurd's live top features are also read 2.5 s (10 ticks) into each phase: the memory
+    // phase's write costs TCG a CPU blip at once, while the balloon reports the guest's
+    // memory once a second, so its episode opens on the blip; and a phase may fall inside
+    // the previous phase's episode when that one stays open long (docs/e2e-vm.md).
+    auto live_top_features = [&] {
+      std::vector<std::string> names;
       const auto listed = nlohmann::json::parse(ctl({"instances"}), nullptr, false);
-      if (listed.is_object() && listed.contains("instances")) {
-        for (const auto& inst : listed["instances"]) {
-          if (inst.value("name", "") != Hypervisor::kDomain) continue;
-          for (const auto& f : inst.value("top_features", nlohmann::json::array())) {
-            mem_live_top.push_back(f.value("name", ""));
-          }
+      if (!listed.is_object() || !listed.contains("instances")) return names;
+      for (const auto& inst : listed["instances"]) {
+        if (inst.value("name", "") != Hypervisor::kDomain) continue;
+        for (const auto& f : inst.value("top_features", nlohmann::json::array())) {
+          names.push_back(f.value("name", ""));
         }
       }
+      return names;
+    };
+    std::map<std::string, std::vector<std::string>> live_top;
+    for (const std::string phase : {"cpu", "mem", "disk"}) {
+      ASSERT_TRUE(w.until([&] { return w.marker(1, phase) != nullptr; }, 150))
+          << "round 1 reached no " << phase << " phase";
+      const double live_at = w.marker(1, phase)->t + 2.5;
+      w.until([&] { return since(start) >= live_at; }, 5);
+      live_top[phase] = live_top_features();
     }
     ASSERT_TRUE(w.until([&] { return w.marker(1, "idle", 3) != nullptr; }, 150))
         << "round 1 did not finish";
@@ -322,9 +344,24 @@ TEST(VmEndToEnd, GuestDiscoveredDriftingAndAdjustedLive) {
     for (const auto& [tag, val] : stats) has_unused |= tag == VIR_DOMAIN_MEMORY_STAT_UNUSED;
     EXPECT_TRUE(has_unused) << "the guest reports no balloon statistics";
 
+    auto names = [](const std::vector<std::string>& features) {
+      std::string out;
+      for (const std::string& f : features) out += (out.empty() ? "" : ",") + f;
+      return out;
+    };
     for (const std::string phase : {"cpu", "mem", "disk"}) {
       const Marker* m = w.marker(1, phase);
       ASSERT_NE(m, nullptr) << phase;
+      // The phase's resource among the top features (the five augurd logs), not necessarily
+      // first: the CPU phase's processes first-touch guest RAM, which shows as host page
+      // faults in the vCPU threads and can outrank the CPU features (docs/e2e-vm.md).
+      auto of_family = [&](const std::vector<std::string>& features) {
+        return std::any_of(features.begin(), features.end(),
+                           [&](const std::string& f) { return in_family(f, phase); });
+      };
+      const std::vector<std::string>& live = live_top[phase];
+      std::printf("[ vm ] phase=%s + 2.5 s: augurd's top features %s\n", phase.c_str(),
+                  names(live).c_str());
       const Episode* e = nullptr;
       for (const Episode& ep : w.episodes) {
         if (ep.t >= m->t && ep.t <= m->t + kMaxTicksLate * kTickS) {
@@ -333,31 +370,43 @@ TEST(VmEndToEnd, GuestDiscoveredDriftingAndAdjustedLive) {
         }
       }
       if (e == nullptr) {
-        ADD_FAILURE() << "no drift episode within " << kMaxTicksLate
-                      << " ticks of round 1 phase=" << phase;
+        // The previous phase's episode may still be open at the marker (it usually ends
+        // 14-19 s after it starts, once in about 8 runs 40 s): the detector then opens no
+        // new episode, and the phase shows as that episode's top features turning to the
+        // phase's resource, live 2.5 s in or at the episode's end.
+        const Episode* open = w.open_at(m->t);
+        const Episode* end = nullptr;
+        for (const Episode& x : w.episode_ends) {
+          if (open != nullptr && x.t >= open->t) {
+            end = &x;
+            break;
+          }
+        }
+        const bool turned =
+            open != nullptr && (of_family(live) || (end != nullptr && of_family(end->top)));
+        if (!turned) {
+          ADD_FAILURE() << "no drift episode within " << kMaxTicksLate
+                        << " ticks of round 1 phase=" << phase
+                        << (open != nullptr ? ", and the episode open at its marker did not "
+                                              "turn to its resource"
+                                            : "");
+          continue;
+        }
+        std::printf(
+            "[ vm ] phase=%s at %.1f s fell inside the episode open since %.1f s; its top"
+            " features turned to the phase's resource (2.5 s in: %s; at its end, %.1f s: %s)\n",
+            phase.c_str(), m->t, open->t, names(live).c_str(), end != nullptr ? end->t : -1.0,
+            end != nullptr ? names(end->top).c_str() : "");
         continue;
       }
       const double ticks = (e->t - m->t) / kTickS;
-      std::string top;
-      for (const std::string& f : e->top) top += (top.empty() ? "" : ",") + f;
       std::printf("[ vm ] phase=%s at %.1f s -> episode at %.1f s (%.0f ticks), top %s\n",
-                  phase.c_str(), m->t, e->t, ticks, top.c_str());
+                  phase.c_str(), m->t, e->t, ticks, names(e->top).c_str());
       ASSERT_FALSE(e->top.empty()) << e->line;
-      // The phase's resource among the episode's top features (the five it logs), not
-      // necessarily first: the CPU phase's processes first-touch guest RAM, which shows as
-      // host page faults in the vCPU threads and can outrank the CPU features
-      // (docs/e2e-vm.md).
-      auto of_family = [&](const std::vector<std::string>& features) {
-        return std::any_of(features.begin(), features.end(),
-                           [&](const std::string& f) { return in_family(f, phase); });
-      };
       if (phase == "mem") {
-        std::string live;
-        for (const std::string& f : mem_live_top) live += (live.empty() ? "" : ",") + f;
-        std::printf("[ vm ] phase=mem + 2.5 s: augurd's top features %s\n", live.c_str());
-        // Known gap (docs/e2e-vm.md): under the low quota the write's CPU blip and its
-        // throttling outrank the guest's memory growth; reported, not required.
-        if (!of_family(e->top) && !of_family(mem_live_top)) {
+        // Known gap (docs/e2e-vm.md): the write's CPU blip and its host page faults outrank
+        // the guest's memory growth; reported, not required.
+        if (!of_family(e->top) && !of_family(live)) {
           std::printf(
               "[ vm ] KNOWN GAP: phase=mem: no memory feature at the episode's start"
               " nor 2.5 s in\n");
@@ -365,7 +414,7 @@ TEST(VmEndToEnd, GuestDiscoveredDriftingAndAdjustedLive) {
         continue;
       }
       EXPECT_TRUE(of_family(e->top))
-          << "phase " << phase << ": no top feature of its family: " << top << "\n"
+          << "phase " << phase << ": no top feature of its family: " << names(e->top) << "\n"
           << e->line;
     }
 

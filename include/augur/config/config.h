@@ -120,11 +120,12 @@ struct DriftSection {
 };
 
 struct PredictSection {
-  int k = 5;                                    // neighbours, 1..100
-  int min_neighbours = 3;                       // 1..k
-  seconds horizon{1800};                        // 10 s .. 1 day
-  double other_type_penalty = 2.0;              // distance multiplier for other types, >= 1
-  double magnitude_weight = 1.0;                // weight of drift strength against direction
+  int k = 5;                        // neighbours, 1..100
+  int min_neighbours = 3;           // 1..k
+  seconds horizon{1800};            // 10 s .. 1 day
+  double other_type_penalty = 2.0;  // distance multiplier for other types, >= 1
+  double magnitude_weight = 1.0;    // weight of drift strength against direction
+  int refine_ticks = 0;  // ticks an episode's pattern and prediction are refined over, 0..600
   int history_max_patterns = 100000;            // 100 .. 1e7
   std::chrono::hours history_max_age{24 * 90};  // 1 h .. 10 years
 

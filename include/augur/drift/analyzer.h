@@ -113,6 +113,11 @@ struct Analysis {
   bool relearning = false;         // rebaselined, own baseline not yet trusted again: not judged
   bool learned = false;            // this window was absorbed into the baselines
   std::vector<FeatureContribution> top_features;
+  // While an episode is open (its start tick included), the leading channel's standardized
+  // difference vector and score this tick; empty and 0 otherwise. How an episode develops
+  // after its start (the episode itself keeps its start and its peak).
+  std::vector<double> episode_direction;
+  double episode_score = 0;
   std::vector<EpisodeEvent> events;
 };
 

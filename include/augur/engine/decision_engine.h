@@ -10,7 +10,10 @@
 //     labelled patterns join the predictor's history and are returned for the store;
 //  2. on an episode start: a pattern is opened (make_pattern) and a prediction is made
 //     from the history as it stands (query_for); the prediction applies until the episode
-//     ends or the horizon passes;
+//     ends or the horizon passes. With refine_ticks > 0 the pattern is refined on each of
+//     the episode's next refine_ticks ticks (direction: the mean of the ticks so far,
+//     magnitude: their peak) and the prediction is made again from it; the pattern is
+//     returned as opened once refined (or when its episode ends, or it is labelled, first);
 //  3. then one planner pass over every sampled instance, and the scorer observes need and
 //     allocation before it records the tick's would-be increases.
 // An instance missing from a new instance list is forgotten by every part.
@@ -43,6 +46,7 @@ struct EngineOptions {
   predict::PredictorOptions predictor;
   plan::PlannerOptions planner;
   Nanos horizon = std::chrono::seconds(1800);  // how long a prediction applies
+  int refine_ticks = 0;                        // config predict.refine_ticks
 };
 
 // The options the daemon uses for a configuration.
@@ -64,7 +68,8 @@ struct InstanceReport {
   std::string instance_id;
   const drift::Analysis* analysis = nullptr;  // valid until the next tick
   std::optional<Prediction> prediction;       // in force this tick, if any
-  bool prediction_new = false;                // made on this tick (episode start)
+  bool prediction_new = false;                // made on this tick (episode start or refined)
+  int refined_ticks = 0;  // a new prediction's ticks of refinement (0: at the episode's start)
   plan::InstanceDecision decision;
 };
 
@@ -111,6 +116,11 @@ class DecisionEngine {
   Known& known_for(const std::string& id);
   void on_episode_start(const DriftEpisode& episode, const Sample& sample, const TickInput& input,
                         Known& known, TickOutput& out, InstanceReport& report);
+  // One refinement of the instance's new episode (refine_ticks), and its prediction again.
+  void refine(const drift::Analysis& a, const TickInput& input, Known& known, TickOutput& out,
+              InstanceReport& report);
+  // Ends a refinement, if any: the pattern as refined so far is returned as opened.
+  void finish_refining(Known& known, TickOutput& out);
 
   EngineOptions options_;
   drift::Analyzer analyzer_;

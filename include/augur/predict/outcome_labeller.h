@@ -40,6 +40,11 @@ class OutcomeLabeller {
   // is already labelled or its id is open already. Beyond max_open the oldest open
   // pattern is dropped and its id returned in the events of the next call.
   Status open(Pattern pattern);
+  // Replaces an open pattern's drift (delta, its unit direction, magnitude) with a refined
+  // one, keeping its start, reference need and allocation; returns a copy of the pattern as
+  // it now is. Errors when no pattern of that id is open, or the drift is unusable (see
+  // make_pattern) or of another length.
+  Result<Pattern> refine(std::string_view id, const std::vector<double>& delta, double magnitude);
   // One Sample of one instance; `now_unix_ms` stamps the labels made by it.
   LabelEvents observe(const Sample& sample, std::int64_t now_unix_ms);
   // The instance is gone: its open patterns are dropped (ids returned).
