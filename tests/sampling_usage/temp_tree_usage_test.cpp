@@ -63,7 +63,7 @@ TEST_F(V2Tree, TreatsMaxAsUnlimited) {
   auto limited = reader().read(inst);
   EXPECT_DOUBLE_EQ(limited.allocation()[Resource::kCpu], 0.5);
   EXPECT_DOUBLE_EQ(limited.allocation()[Resource::kMemory], 1073741824.0);
-  EXPECT_DOUBLE_EQ(limited.allocation()[Resource::kDisk], 3000.0);
+  EXPECT_DOUBLE_EQ(limited.allocation()[Resource::kDisk], 2000.0);  // as the actuators read it
 }
 
 TEST_F(V2Tree, IoLimitedInOneDirectionOnlyIsUnlimited) {

@@ -327,13 +327,25 @@ UsageRaw UsageReader::read(const Instance& inst) {
       raw.disk_limit_bytes_per_s.set_missing(wbps.error().message());
     else if (rbps->empty() && wbps->empty())
       raw.disk_limit_bytes_per_s.set_missing("unlimited");
-    else if (rbps->size() != wbps->size())
-      raw.disk_limit_bytes_per_s.set_missing("unlimited in one direction");
     else {
+      // The actuators' reading (docs/actuation.md): per device the larger of the read and
+      // write limits, summed; a device limited in one direction only leaves it unlimited.
       double total = 0;
-      for (const auto& d : *rbps) total += static_cast<double>(d.value);
-      for (const auto& d : *wbps) total += static_cast<double>(d.value);
-      raw.disk_limit_bytes_per_s.set(total);
+      bool both = rbps->size() == wbps->size();
+      for (const auto& r : *rbps) {
+        const auto w = std::find_if(wbps->begin(), wbps->end(), [&](const auto& d) {
+          return d.major == r.major && d.minor == r.minor;
+        });
+        if (w == wbps->end()) {
+          both = false;
+          break;
+        }
+        total += static_cast<double>(std::max(r.value, w->value));
+      }
+      if (both)
+        raw.disk_limit_bytes_per_s.set(total);
+      else
+        raw.disk_limit_bytes_per_s.set_missing("unlimited in one direction");
     }
   } else if (v2) {
     auto io = read_parsed(files, *v2 + "/io.stat", host::parse_io_stat);
@@ -358,7 +370,7 @@ UsageRaw UsageReader::read(const Instance& inst) {
         if (!l.rbps || !l.wbps)
           limited = false;
         else
-          total += static_cast<double>(*l.rbps) + static_cast<double>(*l.wbps);
+          total += static_cast<double>(std::max(*l.rbps, *l.wbps));  // as the actuators read it
       }
       if (limited)
         raw.disk_limit_bytes_per_s.set(total);
