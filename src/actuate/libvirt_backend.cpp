@@ -11,6 +11,7 @@
 
 #include "augur/discovery/libvirt_block_tune.h"
 #include "augur/discovery/libvirt_connection.h"
+#include "libvirt_blkio.h"
 #include "libvirt_calls.h"
 
 namespace augur::actuate {
@@ -222,7 +223,8 @@ Result<double> read_disk(virDomainPtr dom, const Instance& inst) {
   return *total;
 }
 
-Status apply_disk(virDomainPtr dom, const Instance& inst, double bytes_per_s) {
+Status apply_disk(virDomainPtr dom, const Instance& inst, double bytes_per_s,
+                  const std::optional<BlkioCgroups>& blkio) {
   if (!std::isnan(bytes_per_s) && !(bytes_per_s > 0)) {
     return invalid("disk bandwidth must be > 0 bytes/s", inst);
   }
@@ -239,6 +241,7 @@ Status apply_disk(virDomainPtr dom, const Instance& inst, double bytes_per_s) {
       return libvirt_error("virDomainSetBlockIoTune " + disk, where_of(inst));
     }
   }
+  if (blkio) return detail::apply_blkio_device_throttle(dom, inst, per_disk, *blkio);
   return {};
 }
 
@@ -307,11 +310,12 @@ Result<double> read_resource(virDomainPtr dom, const Instance& inst, Resource r)
   return invalid("unknown resource", inst);
 }
 
-Status apply_resource(virDomainPtr dom, const Instance& inst, Resource r, double value) {
+Status apply_resource(virDomainPtr dom, const Instance& inst, Resource r, double value,
+                      const std::optional<BlkioCgroups>& blkio) {
   switch (r) {
     case Resource::kCpu: return apply_cpu(dom, inst, value);
     case Resource::kMemory: return apply_memory(dom, inst, value);
-    case Resource::kDisk: return apply_disk(dom, inst, value);
+    case Resource::kDisk: return apply_disk(dom, inst, value, blkio);
     case Resource::kNetwork: return apply_network(dom, inst, value);
   }
   return invalid("unknown resource", inst);
@@ -331,14 +335,18 @@ std::optional<std::string> static_reason(const Instance& inst, Resource r) {
 
 }  // namespace
 
-LibvirtBackend::LibvirtBackend(ConnectionGetter get_connection, FailureHook on_failure)
-    : get_connection_(std::move(get_connection)), on_failure_(std::move(on_failure)) {
+LibvirtBackend::LibvirtBackend(ConnectionGetter get_connection, FailureHook on_failure,
+                               std::optional<BlkioCgroups> blkio)
+    : get_connection_(std::move(get_connection)),
+      on_failure_(std::move(on_failure)),
+      blkio_(std::move(blkio)) {
   detail::silence_libvirt_errors();
 }
 
-LibvirtBackend::LibvirtBackend(discovery::LibvirtConnection& connection)
+LibvirtBackend::LibvirtBackend(discovery::LibvirtConnection& connection,
+                               std::optional<BlkioCgroups> blkio)
     : LibvirtBackend([&connection] { return connection.get(); },
-                     [&connection] { connection.check_after_failure(); }) {}
+                     [&connection] { connection.check_after_failure(); }, std::move(blkio)) {}
 
 namespace {
 
@@ -397,7 +405,7 @@ Result<double> LibvirtBackend::apply(const Instance& instance, Resource r, doubl
     if (on_failure_) on_failure_();
     return std::move(dom).error();
   }
-  const auto done = apply_resource(dom->get(), instance, r, value);
+  const auto done = apply_resource(dom->get(), instance, r, value, blkio_);
   Result<double> out = done ? read_resource(dom->get(), instance, r) : Result<double>(done.error());
   if (!out && on_failure_) on_failure_();
   return out;

@@ -65,4 +65,12 @@ std::optional<unsigned> ParamsIn::get_uint(const char* name) {
   return std::nullopt;
 }
 
+std::optional<std::string> ParamsIn::get_string(const char* name) {
+  const char* v = nullptr;
+  if (virTypedParamsGetString(params_.data(), count_, name, &v) == 1 && v != nullptr) {
+    return std::string(v);
+  }
+  return std::nullopt;
+}
+
 }  // namespace augur::actuate::detail

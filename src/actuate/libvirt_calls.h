@@ -50,6 +50,7 @@ class ParamsIn {
   [[nodiscard]] std::optional<long long> get_llong(const char* name);
   [[nodiscard]] std::optional<unsigned long long> get_ullong(const char* name);
   [[nodiscard]] std::optional<unsigned> get_uint(const char* name);
+  [[nodiscard]] std::optional<std::string> get_string(const char* name);
 
  private:
   std::vector<virTypedParameter> params_;
@@ -73,6 +74,9 @@ class ParamsOut {
   }
   bool add_uint(const char* name, unsigned value) {
     return virTypedParamsAddUInt(&params_, &count_, &capacity_, name, value) == 0;
+  }
+  bool add_string(const char* name, const std::string& value) {
+    return virTypedParamsAddString(&params_, &count_, &capacity_, name, value.c_str()) == 0;
   }
   [[nodiscard]] virTypedParameterPtr data() const { return params_; }
   [[nodiscard]] int count() const { return count_; }

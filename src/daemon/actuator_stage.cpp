@@ -41,7 +41,9 @@ actuate::Backends make_backends(const config::Config& config, const Clock& clock
   } else {
     log::info("cgroup v1 actuation unavailable: {}", v1.error().message());
   }
+  std::optional<actuate::BlkioCgroups> blkio;
   if (auto layout = host::read_cgroup_layout(proc_root, cgroup_root)) {
+    blkio = actuate::BlkioCgroups{*layout, "", "/sys"};
     if (auto v2 = actuate::CgroupV2Backend::from_layout(*layout)) {
       b.cgroup_v2 = std::make_unique<actuate::CgroupV2Backend>(std::move(v2).value());
     } else {
@@ -57,7 +59,7 @@ actuate::Backends make_backends(const config::Config& config, const Clock& clock
     o.keepalive_count = lv.keepalive_count;
     o.read_only = false;  // actuation writes
     libvirt = std::make_unique<discovery::LibvirtConnection>(o, clock);
-    b.libvirt = std::make_unique<actuate::LibvirtBackend>(*libvirt);
+    b.libvirt = std::make_unique<actuate::LibvirtBackend>(*libvirt, std::move(blkio));
   }
   return b;
 }

@@ -16,6 +16,16 @@ const xmlNode* first_child(const xmlNode* parent, std::string_view name) {
   return nullptr;
 }
 
+// <source file=...> (type file) or <source dev=...> (type block): a path on this host.
+std::string source_path(const xmlNode* disk) {
+  std::string path;
+  const xmlNode* source = first_child(disk, "source");
+  if (source != nullptr && !detail::attribute(source, "file", path)) {
+    detail::attribute(source, "dev", path);
+  }
+  return path;
+}
+
 std::string target_dev(const xmlNode* device) {
   std::string dev;
   const xmlNode* target = first_child(device, "target");
@@ -40,7 +50,10 @@ Result<DomainDevices> parse_domain_devices(std::string_view xml) {
       std::string kind = "disk";  // libvirt's default when device= is absent
       detail::attribute(n, "device", kind);
       if (kind != "disk" && kind != "lun") continue;
-      if (auto dev = target_dev(n); !dev.empty()) out.disks.push_back(std::move(dev));
+      if (auto dev = target_dev(n); !dev.empty()) {
+        out.disks.push_back(std::move(dev));
+        out.disk_sources.push_back(source_path(n));
+      }
     } else if (detail::is_element(n, "interface")) {
       if (auto dev = target_dev(n); !dev.empty()) out.interfaces.push_back(std::move(dev));
     }

@@ -8,8 +8,8 @@ bool same_instance_state(const Instance& a, const Instance& b) {
   return a.id == b.id && a.name == b.name && a.app_type == b.app_type && a.kind == b.kind &&
          a.main_pid == b.main_pid && a.thread_ids == b.thread_ids && a.cgroups == b.cgroups &&
          a.vcpus_current == b.vcpus_current && a.vcpus_max == b.vcpus_max && a.disks == b.disks &&
-         a.interfaces == b.interfaces && a.allocation == b.allocation &&
-         a.max_allocation == b.max_allocation;
+         a.disk_sources == b.disk_sources && a.interfaces == b.interfaces &&
+         a.allocation == b.allocation && a.max_allocation == b.max_allocation;
 }
 
 DiscoveryDiff diff_instances(const std::vector<Instance>& before,

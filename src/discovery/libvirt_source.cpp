@@ -158,6 +158,7 @@ Result<std::vector<Instance>> LibvirtSource::discover() {
     if (!xml.empty()) {
       if (auto devices = parse_domain_devices(xml)) {
         inst.disks = std::move(devices->disks);
+        inst.disk_sources = std::move(devices->disk_sources);
         inst.interfaces = std::move(devices->interfaces);
         // The disk cap in force; a driver without block tune (the test driver) has none.
         if (auto disk = read_disk_throttle_bytes_per_s(dom.get(), inst.disks)) {

@@ -20,7 +20,21 @@ TEST(DomainXml, ListsDiskAndInterfaceTargetsOfRealGuest) {
   auto d = parse_domain_devices(read_fixture("real-tcg-guest/domain.xml"));
   ASSERT_TRUE(d) << d.error().message();
   EXPECT_EQ(d->disks, std::vector<std::string>{"vda"});
+  EXPECT_EQ(d->disk_sources, std::vector<std::string>{"/tmp/vm-e2e/disk.img"});
   EXPECT_EQ(d->interfaces, std::vector<std::string>{"e2etap0"});
+}
+
+TEST(DomainXml, DiskSourcesAreLocalFilesOrDevicesInDiskOrder) {
+  auto d = parse_domain_devices(R"(<domain type="kvm"><devices>
+      <disk type="file"><source file="/var/lib/libvirt/images/a.qcow2"/><target dev="vda"/></disk>
+      <disk type="block"><source dev="/dev/sdc"/><target dev="vdb"/></disk>
+      <disk type="network"><source protocol="rbd" name="pool/img"/><target dev="vdc"/></disk>
+      <disk type="file"><target dev="vdd"/></disk>
+    </devices></domain>)");
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_EQ(d->disks, (std::vector<std::string>{"vda", "vdb", "vdc", "vdd"}));
+  EXPECT_EQ(d->disk_sources,
+            (std::vector<std::string>{"/var/lib/libvirt/images/a.qcow2", "/dev/sdc", "", ""}));
 }
 
 TEST(DomainXml, SkipsCdromsAndDevicesWithoutTarget) {

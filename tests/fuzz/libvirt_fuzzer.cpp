@@ -1,10 +1,12 @@
 // What libvirt hands the daemon about a domain: its XML (devices, Augur's <metadata>), its
-// vCPU thread names and its bulk statistics. A guest owner controls parts of all of them
-// (metadata can be set by whoever may define the domain), so none may crash the daemon.
+// vCPU thread names, its bulk statistics and its blkiotune device lists. A guest owner controls
+// parts of all of them (metadata can be set by whoever may define the domain), so none may crash
+// the daemon.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "augur/actuate/blkio_device_rates.h"
 #include "augur/discovery/domain_xml.h"
 #include "augur/discovery/qemu_process.h"
 #include "augur/discovery/workload_metadata.h"
@@ -20,5 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto params = augur::sampling::parse_stat_lines(text, "fuzz");
   consume(params);
   if (params) consume(augur::sampling::parse_domain_stats(*params));
+  consume(augur::actuate::parse_device_rates(text));
   return 0;
 }

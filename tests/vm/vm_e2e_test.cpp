@@ -451,6 +451,24 @@ TEST(VmEndToEnd, GuestDiscoveredDriftingAndAdjustedLive) {
     // the low throttle makes the planner raise it, read back through libvirt.
     EXPECT_GT(disk, kLowDisk) << "vda total_bytes_sec not raised";
     EXPECT_LE(disk, kMaxDisk);
+    // The cgroup side of block I/O tune: augurd also set libvirt's blkiotune for the host
+    // disk under vda's image (read and write, the same bytes/s), which libvirt wrote into
+    // the domain's blkio cgroup. Read back through libvirt and through the cgroup files.
+    const std::string host_disk = whole_disk_of_file(hv.disk_path());
+    const std::string blkio_cg = cgroup_dir_of(hv.qemu_pid(), hv.qemu_pid(), "blkio");
+    const std::string want = host_disk + " " + std::to_string(disk);
+    for (const char* file : {"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device"}) {
+      const std::string held = read_file(blkio_cg + "/" + file);
+      std::printf("[ vm ] cgroup %s/%s: %s\n", blkio_cg.c_str(), file, held.c_str());
+      EXPECT_NE(held.find(want), std::string::npos) << file << " should hold " << want;
+    }
+    for (const char* field :
+         {VIR_DOMAIN_BLKIO_DEVICE_READ_BPS, VIR_DOMAIN_BLKIO_DEVICE_WRITE_BPS}) {
+      const std::string listed = blkio_device_list(hv.domain(), field);
+      std::printf("[ vm ] libvirt blkiotune %s: %s\n", field, listed.c_str());
+      EXPECT_NE(listed.find("," + std::to_string(disk)), std::string::npos)
+          << field << " should hold " << disk << ": " << listed;
+    }
     // Proactive: round 2's first CPU increase should be a prediction with neighbours (round
     // 1's labelled episodes), applied during the ramp, before the burst's throttling starts.
     // Known gap (docs/e2e-vm.md): in about half the runs the ramp's first tick is nearer

@@ -4,6 +4,7 @@
 #include <libvirt/virterror.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -392,6 +393,35 @@ unsigned long long disk_total_bytes_sec(virDomainPtr dom) {
   }
   virTypedParamsClear(params.data(), n);
   return out;
+}
+
+std::string blkio_device_list(virDomainPtr dom, const char* field) {
+  const unsigned flags = VIR_TYPED_PARAM_STRING_OKAY;
+  int n = 0;
+  if (virDomainGetBlkioParameters(dom, nullptr, &n, flags) != 0) return "";
+  std::vector<virTypedParameter> params(static_cast<std::size_t>(n));
+  if (virDomainGetBlkioParameters(dom, params.data(), &n, flags) != 0) return "";
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    if (std::strcmp(params[i].field, field) == 0 && params[i].type == VIR_TYPED_PARAM_STRING &&
+        params[i].value.s != nullptr) {
+      out = params[i].value.s;
+    }
+  }
+  virTypedParamsClear(params.data(), n);
+  return out;
+}
+
+std::string whole_disk_of_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  const std::string dev =
+      std::to_string(::major(st.st_dev)) + ":" + std::to_string(::minor(st.st_dev));
+  const std::string sys = "/sys/dev/block/" + dev;
+  if (::access((sys + "/partition").c_str(), F_OK) != 0) return dev;
+  std::string whole = read_file(sys + "/../dev");
+  while (!whole.empty() && whole.back() == '\n') whole.pop_back();
+  return whole;
 }
 
 std::vector<std::pair<int, unsigned long long>> memory_stats(virDomainPtr dom) {

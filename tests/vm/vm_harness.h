@@ -78,6 +78,7 @@ class Hypervisor {
   [[nodiscard]] virDomainPtr domain() const { return dom_; }
   [[nodiscard]] pid_t qemu_pid() const { return qemu_pid_; }
   [[nodiscard]] const std::string& console_path() const { return console_; }
+  [[nodiscard]] std::string disk_path() const { return work_ + "/disk.img"; }
   [[nodiscard]] const Timings& timings() const { return timings_; }
   // The pids this harness started (libvirtd, virtlogd, QEMU).
   [[nodiscard]] std::vector<pid_t> own_pids() const;
@@ -111,6 +112,11 @@ std::vector<pid_t> vcpu_threads_from_comm(pid_t pid);
 long long vcpu_quota(virDomainPtr dom);                     // usec, -1 unknown
 unsigned long long balloon_kib(virDomainPtr dom);           // current balloon target
 unsigned long long disk_total_bytes_sec(virDomainPtr dom);  // vda iotune, 0 unlimited
+// libvirt's blkiotune device list for `field` (VIR_DOMAIN_BLKIO_DEVICE_READ_BPS, ...):
+// "/dev/vda,1048576"; "" when none or on error.
+std::string blkio_device_list(virDomainPtr dom, const char* field);
+// "MAJ:MIN" of the whole disk holding `path` (its filesystem's device; a partition's disk).
+std::string whole_disk_of_file(const std::string& path);
 // Balloon statistics the guest reports (virDomainMemoryStats): tag -> value (KiB).
 std::vector<std::pair<int, unsigned long long>> memory_stats(virDomainPtr dom);
 

@@ -4,7 +4,11 @@
 //           drivers without quota parameters (the test driver has only "weight") fall back to
 //           the vCPU count, rounded up, within the domain's live maximum.
 //   memory  balloon target (virDomainSetMemoryFlags, KiB) within the domain's max memory.
-//   disk    block I/O tune total_bytes_sec, the value split evenly over Instance::disks.
+//   disk    QEMU's block I/O throttle (blkdeviotune total_bytes_sec), the value split evenly
+//           over Instance::disks; and, given BlkioCgroups, the domain's blkiotune per host
+//           block device under those disks (read and write each the sum of its disks'
+//           shares), which libvirt writes into the domain's cgroup: verified through libvirt
+//           and the cgroup files (libvirt_blkio.h). The read-back is QEMU's throttle.
 //   network interface bandwidth inbound/outbound average (KiB/s), each direction set to the
 //           value split evenly over Instance::interfaces.
 // libvirt headers stay out: the connection is libvirt's opaque struct, forward-declared.
@@ -17,6 +21,7 @@
 #include <string_view>
 
 #include "augur/actuate/backend.h"
+#include "augur/host/cgroup_layout.h"
 #include "augur/util/result.h"
 
 struct _virConnect;  // libvirt's virConnectPtr is _virConnect*
@@ -27,6 +32,13 @@ class LibvirtConnection;
 
 namespace augur::actuate {
 
+// Where the host's cgroup files and sysfs are, for the cgroup side of disk (above).
+struct BlkioCgroups {
+  host::CgroupLayout layout;
+  std::string fs_root;  // prefixes mount points ("" on the host, a fixture in tests)
+  std::string sys_root = "/sys";
+};
+
 class LibvirtBackend final : public Backend {
  public:
   // An open read-write connection, or why there is none. Called before every operation; the
@@ -35,9 +47,11 @@ class LibvirtBackend final : public Backend {
   // Called after a libvirt call failed, so a dead connection can be reopened next time.
   using FailureHook = std::function<void()>;
 
-  explicit LibvirtBackend(ConnectionGetter get_connection, FailureHook on_failure = {});
+  explicit LibvirtBackend(ConnectionGetter get_connection, FailureHook on_failure = {},
+                          std::optional<BlkioCgroups> blkio = std::nullopt);
   // Uses get() and check_after_failure() of a connection opened with read_only = false.
-  explicit LibvirtBackend(discovery::LibvirtConnection& connection);
+  explicit LibvirtBackend(discovery::LibvirtConnection& connection,
+                          std::optional<BlkioCgroups> blkio = std::nullopt);
 
   [[nodiscard]] std::string_view name() const override { return "libvirt"; }
   [[nodiscard]] std::optional<std::string> unsupported(const Instance& instance,
@@ -48,6 +62,7 @@ class LibvirtBackend final : public Backend {
  private:
   ConnectionGetter get_connection_;
   FailureHook on_failure_;
+  std::optional<BlkioCgroups> blkio_;
 };
 
 }  // namespace augur::actuate

@@ -33,7 +33,10 @@ struct Instance {
   ResourceVector max_allocation;  // hard ceiling the backend allows (e.g. maxMemory)
   int vcpus_current = 0;
   int vcpus_max = 0;
-  std::vector<std::string> disks;       // libvirt target names ("vda") or block devices ("8:0")
+  std::vector<std::string> disks;  // libvirt target names ("vda") or block devices ("8:0")
+  // A VM's disk sources on the host (image file or block device), same order as disks; ""
+  // when not a local path. Empty for containers.
+  std::vector<std::string> disk_sources;
   std::vector<std::string> interfaces;  // libvirt / host-side interface names
 
   bool operator==(const Instance&) const = default;

@@ -9,7 +9,10 @@
 namespace augur::discovery {
 
 struct DomainDevices {
-  std::vector<std::string> disks;       // <disk device="disk|lun"><target dev="vda"/>, in order
+  std::vector<std::string> disks;  // <disk device="disk|lun"><target dev="vda"/>, in order
+  // Each disk's host-side <source file=...> or <source dev=...>, same order as disks; "" for
+  // other sources (network, volume) and none.
+  std::vector<std::string> disk_sources;
   std::vector<std::string> interfaces;  // <interface><target dev="vnet0"/>, in order
   bool operator==(const DomainDevices&) const = default;
 };
