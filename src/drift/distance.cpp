@@ -45,19 +45,29 @@ double euclidean_score(const Standardized& s) {
 }
 
 void top_features(const Standardized& s, std::size_t k, std::vector<FeatureContribution>& out) {
-  // Insertion into a short list of feature indices sorted by |z|, largest first, on the
-  // stack: k is small.
+  // Each series' strongest compared statistic (ties: the lower feature index), then the k
+  // strongest of those by insertion into a short list on the stack: k is small.
+  constexpr std::size_t kNone = fp::kFeatureCount;
+  std::array<std::size_t, fp::kSeriesCount> series_best;
+  series_best.fill(kNone);
+  const auto& table = fp::feature_table();
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    if (!s.compared[i]) continue;
+    std::size_t& best = series_best[static_cast<std::size_t>(table[i].series)];
+    if (best == kNone || std::abs(s.z[i]) > std::abs(s.z[best])) best = i;
+  }
   constexpr std::size_t kMaxK = 16;
   k = std::min(k, kMaxK);
   std::array<std::size_t, kMaxK> best;
   std::array<double, kMaxK> mag;
   std::size_t n = 0;
-  for (std::size_t i = 0; i < fp::kFeatureCount && k > 0; ++i) {
-    if (!s.compared[i]) continue;
+  for (std::size_t i : series_best) {
+    if (i == kNone || k == 0) continue;
     const double m = std::abs(s.z[i]);
-    if (n == k && !(m > mag[n - 1])) continue;
+    if (n == k && !(m > mag[n - 1] || (m == mag[n - 1] && i < best[n - 1]))) continue;
     std::size_t pos = n < k ? n++ : n - 1;
-    while (pos > 0 && mag[pos - 1] < m) {  // ties keep the lower feature index first
+    // Largest first; ties keep the lower feature index first.
+    while (pos > 0 && (mag[pos - 1] < m || (mag[pos - 1] == m && best[pos - 1] > i))) {
       best[pos] = best[pos - 1];
       mag[pos] = mag[pos - 1];
       --pos;

@@ -87,24 +87,33 @@ TEST(DriftScore, MaskedHardwareFeaturesLeaveTheScoreUnchanged) {
   EXPECT_GT(against_fleet, 3.0);  // the shift is there
 }
 
-TEST(DriftScore, TopFeaturesAreTheLargestAbsoluteContributionsInOrder) {
+TEST(DriftScore, TopFeaturesAreTheLargestAbsoluteContributionsOnePerSeries) {
+  // Features 0-4 are cpu_usage_cores' five statistics, 5-9 ipc's, 10 cache_mpki.mean.
+  ASSERT_EQ(fingerprint::feature_table()[4].series, fingerprint::Series::kCpuUsageCores);
+  ASSERT_EQ(fingerprint::feature_table()[9].series, fingerprint::Series::kIpc);
+  ASSERT_EQ(fingerprint::feature_table()[10].series, fingerprint::Series::kCacheMpki);
   Standardized z;
-  for (std::size_t i = 0; i < 10; ++i) {
+  for (std::size_t i = 0; i < 11; ++i) {
     z.compared[i] = true;
-    z.z[i] = 0.1 * static_cast<double>(i);
+    z.z[i] = 0.01 * static_cast<double>(i);
   }
   z.z[4] = -7;
+  z.z[3] = 6;  // cpu_usage_cores again: its -7 stands for it
   z.z[8] = 5;
+  z.z[9] = 0.9;  // ipc again
+  z.z[10] = 0.5;
   z.compared[20] = false;
   z.z[20] = 100;  // not compared: never a top feature
-  z.count = 10;
+  z.count = 11;
   std::vector<FeatureContribution> top;
   top_features(z, 3, top);
   ASSERT_EQ(top.size(), 3u);
   EXPECT_EQ(top[0].feature, 4u);
   EXPECT_EQ(top[0].contribution, -7);
   EXPECT_EQ(top[1].feature, 8u);
-  EXPECT_EQ(top[2].feature, 9u);
+  EXPECT_EQ(top[2].feature, 10u) << "the next series, not ipc's second statistic";
+  top_features(z, 5, top);
+  EXPECT_EQ(top.size(), 3u) << "three series compared";
 }
 
 // Two features moving together: a shift along their correlation is ordinary, against it

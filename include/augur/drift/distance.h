@@ -38,7 +38,9 @@ void standardize_modelled(const std::vector<double>& modelled, const std::vector
 // RMS z; 0 when nothing is compared.
 [[nodiscard]] double euclidean_score(const Standardized& s);
 
-// The k features of largest |z|, largest first, into `out` (reused).
+// The k features of largest |z|, largest first, at most one per series (its statistic of
+// largest |z|), into `out` (reused): five statistics of one series would otherwise fill the
+// list and hide the next series that moved (page faults hid a guest's memory growth).
 void top_features(const Standardized& s, std::size_t k, std::vector<FeatureContribution>& out);
 
 // Mahalanobis score with a cached factorisation, refreshed when the baseline has grown by
