@@ -39,6 +39,7 @@ constexpr std::array kPredictKeys = {"k"sv,
                                      "other_type_penalty"sv,
                                      "magnitude_weight"sv,
                                      "refine_ticks"sv,
+                                     "confidence_distance"sv,
                                      "history_max_patterns"sv,
                                      "history_max_age"sv};
 constexpr std::array kPlanKeys = {"cpu"sv,
@@ -124,6 +125,7 @@ void read_predict(MapReader& top, PredictSection& out) {
   m.read("other_type_penalty", out.other_type_penalty, NumberRange{1, 1000});
   m.read("magnitude_weight", out.magnitude_weight, NumberRange{0, 100});
   m.read("refine_ticks", out.refine_ticks, IntRange{0, 600});
+  m.read("confidence_distance", out.confidence_distance, NumberRange{0.05, 10});
   m.read("history_max_patterns", out.history_max_patterns, IntRange{100, 10'000'000});
   // 10 years of 365 days.
   m.read("history_max_age", out.history_max_age, DurationRange{hours(1), hours(24 * 3650)});

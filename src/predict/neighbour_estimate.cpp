@@ -18,7 +18,8 @@ double weight(double distance) {
 
 }  // namespace
 
-NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours) {
+NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours,
+                                           double distance_scale) {
   NeighbourEstimate est;
   if (neighbours.empty()) return est;
   double w_sum = 0;
@@ -27,7 +28,7 @@ NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours
     w_sum += weight(n.distance);
     wd_sum += weight(n.distance) * n.distance;
   }
-  const double closeness = std::exp(-(wd_sum / w_sum) / kConfidenceDistanceScale);
+  const double closeness = std::exp(-(wd_sum / w_sum) / distance_scale);
   double agreement_sum = 0;
   std::size_t known = 0;
   for (Resource r : kAllResources) {

@@ -13,7 +13,9 @@ struct NeighbourEstimate {
   bool any_known = false;
 };
 
-NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours);
+// distance_scale: the mean distance at which closeness falls to 1/e (predictor.h).
+NeighbourEstimate estimate_from_neighbours(std::span<const Neighbour> neighbours,
+                                           double distance_scale);
 
 // sum w_i v_i / sum w_i over the neighbours whose value (values[i], same order) is known,
 // w_i = 1 / (distance_i + kWeightEpsilon); NaN when none is.

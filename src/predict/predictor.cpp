@@ -76,6 +76,8 @@ PredictorOptions predictor_options(const config::PredictSection& section) {
   o.min_neighbours = std::min(o.k, static_cast<std::size_t>(std::max(1, section.min_neighbours)));
   o.other_type_penalty = std::max(1.0, section.other_type_penalty);
   o.magnitude_weight = std::max(0.0, section.magnitude_weight);
+  o.confidence_distance =
+      section.confidence_distance > 0 ? section.confidence_distance : kConfidenceDistanceScale;
   o.max_patterns = static_cast<std::size_t>(std::max(1, section.history_max_patterns));
   o.max_age = std::chrono::duration_cast<std::chrono::milliseconds>(section.history_max_age);
   return o;
@@ -221,7 +223,8 @@ DetailedPrediction Predictor::predict_detailed(const PredictionQuery& query) con
     detailed.disk_ops.unadjusted_increase_per_s = ops;
     detailed.disk_ops.increase_per_s = ops * pred.headroom_factor[Resource::kDisk];
   }
-  const NeighbourEstimate est = estimate_from_neighbours(pred.neighbours);
+  const NeighbourEstimate est =
+      estimate_from_neighbours(pred.neighbours, s.options.confidence_distance);
   if (!est.any_known) {
     pred.reason = "no neighbour has a measured outcome";
     return detailed;

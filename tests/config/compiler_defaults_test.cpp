@@ -140,6 +140,7 @@ const std::set<std::string>& all_keys() {
                                "predict.other_type_penalty",
                                "predict.magnitude_weight",
                                "predict.refine_ticks",
+                               "predict.confidence_distance",
                                "predict.history_max_patterns",
                                "predict.history_max_age",
                                "plan.headroom_margin",

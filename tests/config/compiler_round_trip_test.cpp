@@ -87,7 +87,7 @@ TEST_F(ConfigRoundTrip, Drift) {
 }
 
 TEST_F(ConfigRoundTrip, Predict) {
-  PredictSection expected{9, 2, seconds(3600), 3.5, 0.25, 3, 5000, hours(24 * 30)};
+  PredictSection expected{9, 2, seconds(3600), 3.5, 0.25, 3, 1.5, 5000, hours(24 * 30)};
   EXPECT_EQ(config_.predict, expected);
 }
 

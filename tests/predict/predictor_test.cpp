@@ -158,6 +158,26 @@ TEST(Predictor, NeighbourDistanceFollowsTheDocumentedFormula) {
   EXPECT_DOUBLE_EQ(p.neighbours.at(0).distance, 3.0 * std::sqrt(du2 + 0.5 * dm * dm));
 }
 
+// One neighbour, no spread: confidence = closeness = exp(-d / confidence_distance).
+TEST(Predictor, ConfidenceFallsWithDistanceOnTheConfiguredScale) {
+  for (const double scale : {0.5, 1.5}) {
+    PredictorOptions options;
+    options.min_neighbours = 1;
+    options.confidence_distance = scale;
+    Predictor predictor(options);
+    ASSERT_TRUE(predictor.add(labelled_pattern("a", "t", {3, 4}, 2.0, outcome(1, 0))).has_value());
+    PredictionQuery q;
+    q.app_type = "t";
+    q.delta = {1, 0};
+    q.magnitude = 2.0;
+    const Prediction p = predictor.predict(q);
+    ASSERT_TRUE(p.available) << p.reason;
+    const double d = p.neighbours.at(0).distance;
+    EXPECT_NEAR(d, std::sqrt(0.4 * 0.4 + 0.8 * 0.8), 1e-12);
+    EXPECT_NEAR(p.confidence, std::exp(-d / scale), 1e-12) << "scale " << scale;
+  }
+}
+
 TEST(Predictor, ConfidenceFallsWithSpreadOfOutcomes) {
   PredictorOptions options;
   options.k = 3;
@@ -255,6 +275,7 @@ TEST(PredictorOptions, FollowThePredictSectionOfTheConfig) {
   section.min_neighbours = 4;
   section.other_type_penalty = 3.5;
   section.magnitude_weight = 0.25;
+  section.confidence_distance = 1.5;
   section.history_max_patterns = 1234;
   section.history_max_age = std::chrono::hours(2);
   const PredictorOptions o = predictor_options(section);
@@ -262,6 +283,7 @@ TEST(PredictorOptions, FollowThePredictSectionOfTheConfig) {
   EXPECT_EQ(o.min_neighbours, 4U);
   EXPECT_EQ(o.other_type_penalty, 3.5);
   EXPECT_EQ(o.magnitude_weight, 0.25);
+  EXPECT_EQ(o.confidence_distance, 1.5);
   EXPECT_EQ(o.max_patterns, 1234U);
   EXPECT_EQ(o.max_age, std::chrono::milliseconds(7'200'000));
 }

@@ -57,9 +57,13 @@ std::string config(const TempDir& dir) {
          "fingerprint:\n  window_ticks: 8\n  ring_capacity: 120\n"
          "drift:\n  min_baseline_windows: 8\n  end_hold_ticks: 12\n"
          // One learning round leaves one pattern per phase: the nearest alone (k 1) is the
-         // same phase's. Its drift opens at a strength that varies about 2x from round to
-         // round (the first tick's score), so direction counts for more than strength.
+         // same phase's. An episode's first ticks vary (round 1's ramp still shows host page
+         // faults), so a pattern is the mean of its first 5 ticks (refine_ticks), strength is
+         // left out (it varied 4x), and confidence falls off over 1.5 rather than 0.5: round
+         // 2's ramp lies 0.1-0.9 from round 1's, and at 0.5 a distance of 0.9 scaled the
+         // predicted +1.9 cores to +0.3 (docs/e2e-vm.md).
          "predict:\n  k: 1\n  min_neighbours: 1\n  horizon: 10s\n  magnitude_weight: 0\n"
+         "  confidence_distance: 1.5\n"
          "  refine_ticks: 4\n"
          "plan:\n"
          "  cpu: {min: 0.2, max: 2, max_step_fraction: 0.5, cooldown: 2s}\n"

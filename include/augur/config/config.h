@@ -126,7 +126,8 @@ struct PredictSection {
   double other_type_penalty = 2.0;  // distance multiplier for other types, >= 1
   double magnitude_weight = 1.0;    // weight of drift strength against direction
   int refine_ticks = 0;  // ticks an episode's pattern and prediction are refined over, 0..600
-  int history_max_patterns = 100000;            // 100 .. 1e7
+  double confidence_distance = 0.5;   // neighbour distance where closeness is 1/e, 0.05..10
+  int history_max_patterns = 100000;  // 100 .. 1e7
   std::chrono::hours history_max_age{24 * 90};  // 1 h .. 10 years
 
   bool operator==(const PredictSection&) const = default;

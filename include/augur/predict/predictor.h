@@ -19,7 +19,8 @@
 //                                                        unknown utilisation: factor 1)
 //   increase[r]            = unadjusted_increase[r] * headroom_factor[r]  (the seed's rule)
 // Confidence in 0..1 = closeness * agreement:
-//   closeness = exp(-(weighted mean of d_i) / 0.5)   (0.5: about 30 degrees apart)
+//   closeness = exp(-(weighted mean of d_i) / s)   (s: predict.confidence_distance, default
+//                                                   0.5, about 30 degrees apart)
 //   agreement = mean over resources with a prediction of
 //               1 / (1 + weighted sd of outcome_i[r] / (|unadjusted_increase[r]| + floor_r))
 //   floor_r (cpu 0.05 cores, memory 16 MiB, disk and network 100 kB/s) keeps a spread
@@ -58,7 +59,8 @@ struct PredictorOptions {
   std::size_t k = 5;
   std::size_t min_neighbours = 3;
   double other_type_penalty = 2.0;
-  double magnitude_weight = 1.0;  // w above (predict.magnitude_weight)
+  double magnitude_weight = 1.0;                          // w above (predict.magnitude_weight)
+  double confidence_distance = kConfidenceDistanceScale;  // s above
   std::size_t max_patterns = 100000;
   std::chrono::milliseconds max_age = std::chrono::hours(24 * 90);
   IndexOptions index;
