@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "augur/actuate/kernel_file.h"
+
 namespace augur::actuate::detail {
 
 Result<std::vector<units::DeviceNumber>> instance_devices(const Instance& instance) {
@@ -14,6 +16,26 @@ Result<std::vector<units::DeviceNumber>> instance_devices(const Instance& instan
       return Error{"disk '" + disk + "' is not a MAJ:MIN block device number", "", 0};
     }
     if (std::find(out.begin(), out.end(), *dev) == out.end()) out.push_back(*dev);
+  }
+  return out;
+}
+
+Result<std::vector<std::optional<std::uint64_t>>> device_limits(
+    const std::string& path, const std::vector<units::DeviceNumber>& devices) {
+  auto text = read_kernel_file(path);
+  if (!text) return std::move(text).error();
+  auto lines = units::parse_blkio_lines(*text, path);
+  if (!lines) return std::move(lines).error();
+  std::vector<std::optional<std::uint64_t>> out;
+  for (const auto& dev : devices) {
+    const auto it = std::find_if(lines->begin(), lines->end(), [&](const host::DeviceValue& v) {
+      return v.major == dev.major && v.minor == dev.minor;
+    });
+    if (it == lines->end() || it->value == 0) {
+      out.emplace_back();
+    } else {
+      out.emplace_back(it->value);
+    }
   }
   return out;
 }

@@ -16,6 +16,11 @@ namespace augur::actuate::detail {
 // resource is unsupported (no devices, or libvirt target names such as "vda").
 Result<std::vector<units::DeviceNumber>> instance_devices(const Instance& instance);
 
+// Per device in `devices`, its limit in one v1 blkio.throttle.*_bps_device file (0 or no
+// line: unlimited, nullopt).
+Result<std::vector<std::optional<std::uint64_t>>> device_limits(
+    const std::string& path, const std::vector<units::DeviceNumber>& devices);
+
 // Per device of the instance, its read and write limits (nullopt: unlimited) -> the
 // instance's value in bytes/s: the sum over devices of the larger of the two, NaN when any
 // device is unlimited in either direction (the instance is not bounded). apply() splits the

@@ -36,27 +36,6 @@ const char* control_file(Resource r) {
 constexpr const char* kReadBps = "blkio.throttle.read_bps_device";
 constexpr const char* kWriteBps = "blkio.throttle.write_bps_device";
 
-// Per instance device, its limit in one blkio.throttle file (0 or no line: unlimited).
-Result<std::vector<std::optional<std::uint64_t>>> device_limits(
-    const std::string& path, const std::vector<units::DeviceNumber>& devices) {
-  auto text = read_kernel_file(path);
-  if (!text) return std::move(text).error();
-  auto lines = units::parse_blkio_lines(*text, path);
-  if (!lines) return std::move(lines).error();
-  std::vector<std::optional<std::uint64_t>> out;
-  for (const auto& dev : devices) {
-    const auto it = std::find_if(lines->begin(), lines->end(), [&](const host::DeviceValue& v) {
-      return v.major == dev.major && v.minor == dev.minor;
-    });
-    if (it == lines->end() || it->value == 0) {
-      out.emplace_back();
-    } else {
-      out.emplace_back(it->value);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 CgroupV1Backend::CgroupV1Backend(host::CgroupLayout layout, CgroupV1Options options,
@@ -157,9 +136,9 @@ Result<double> CgroupV1Backend::read_memory(const std::string& dir) {
 Result<double> CgroupV1Backend::read_disk(const std::string& dir, const Instance& instance) {
   auto devices = detail::instance_devices(instance);
   if (!devices) return Error{devices.error().what, instance.id, ENODEV};
-  auto reads = device_limits(dir + "/" + kReadBps, *devices);
+  auto reads = detail::device_limits(dir + "/" + kReadBps, *devices);
   if (!reads) return std::move(reads).error();
-  auto writes = device_limits(dir + "/" + kWriteBps, *devices);
+  auto writes = detail::device_limits(dir + "/" + kWriteBps, *devices);
   if (!writes) return std::move(writes).error();
   std::vector<detail::DeviceLimits> per_device;
   for (std::size_t i = 0; i < devices->size(); ++i) {

@@ -21,6 +21,7 @@ using detail::DomainHandle;
 using detail::libvirt_error;
 using detail::ParamsIn;
 using detail::ParamsOut;
+using detail::where_of;
 
 constexpr double kBytesPerKib = 1024.0;
 // libvirt's accepted range for a CFS quota; below 0 means no quota.
@@ -31,10 +32,6 @@ constexpr unsigned kLive = VIR_DOMAIN_AFFECT_LIVE;
 // Getters take CURRENT (0): the live state of a running domain. The test driver rejects an
 // explicit LIVE flag on some getters.
 constexpr unsigned kCurrent = 0;
-
-std::string where_of(const Instance& inst) {
-  return inst.name.empty() ? inst.id : inst.name + " (" + inst.id + ")";
-}
 
 Error invalid(std::string what, const Instance& inst) {
   return Error{std::move(what), where_of(inst), EINVAL};

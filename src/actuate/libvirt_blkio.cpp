@@ -9,6 +9,7 @@
 #include "augur/actuate/host_block_device.h"
 #include "augur/actuate/kernel_file.h"
 #include "augur/actuate/units.h"
+#include "cgroup_common.h"
 #include "libvirt_calls.h"
 
 namespace augur::actuate::detail {
@@ -18,10 +19,6 @@ struct Target {
   HostBlockDevice device;
   unsigned long long bytes_per_s = 0;  // 0: no limit
 };
-
-std::string where_of(const Instance& inst) {
-  return inst.name.empty() ? inst.id : inst.name + " (" + inst.id + ")";
-}
 
 std::vector<Target> targets_of(const Instance& inst, unsigned long long per_disk,
                                const BlkioCgroups& where) {
@@ -85,20 +82,16 @@ Status verify_through_cgroup(const Instance& inst, const std::vector<Target>& ta
     const auto dir = where.layout.directory(ref, where.fs_root);
     if (!dir) continue;
     if (v1) {
+      std::vector<units::DeviceNumber> devices;
+      for (const Target& t : targets) devices.push_back(t.device.number);
       for (const char* file :
            {"blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device"}) {
         const std::string path = *dir + "/" + file;
-        auto text = read_kernel_file(path);
-        if (!text) return std::move(text).error();
-        auto lines = units::parse_blkio_lines(*text, path);
-        if (!lines) return std::move(lines).error();
-        for (const Target& t : targets) {
-          const auto it =
-              std::find_if(lines->begin(), lines->end(), [&](const host::DeviceValue& v) {
-                return v.major == t.device.number.major && v.minor == t.device.number.minor;
-              });
-          const unsigned long long holds = it == lines->end() ? 0 : it->value;
-          if (holds != t.bytes_per_s) return mismatch(path, t, holds, inst);
+        auto limits = device_limits(path, devices);
+        if (!limits) return std::move(limits).error();
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+          const unsigned long long holds = (*limits)[i].value_or(0);
+          if (holds != targets[i].bytes_per_s) return mismatch(path, targets[i], holds, inst);
         }
       }
       return {};

@@ -65,6 +65,10 @@ std::optional<unsigned> ParamsIn::get_uint(const char* name) {
   return std::nullopt;
 }
 
+std::string where_of(const Instance& inst) {
+  return inst.name.empty() ? inst.id : inst.name + " (" + inst.id + ")";
+}
+
 std::optional<std::string> ParamsIn::get_string(const char* name) {
   const char* v = nullptr;
   if (virTypedParamsGetString(params_.data(), count_, name, &v) == 1 && v != nullptr) {

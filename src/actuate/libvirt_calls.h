@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "augur/core/instance.h"
 #include "augur/util/result.h"
 
 namespace augur::actuate::detail {
@@ -17,6 +18,9 @@ struct DomainFree {
   void operator()(virDomain* d) const { virDomainFree(d); }
 };
 using DomainHandle = std::unique_ptr<virDomain, DomainFree>;
+
+// "name (uuid)", or the uuid alone: how errors name a domain.
+std::string where_of(const Instance& inst);
 
 // The calling thread's last libvirt error as an Error whose errno classifies it (see
 // libvirt_backend.h). `call` names the failed API, `where` the domain.
