@@ -88,6 +88,21 @@ std::string render_history(const json& data) {
   return out;
 }
 
+// Key/value lines, then the fingerprint against its baseline as a table (strongest |z|
+// first, as the daemon sends it).
+std::string render_show(const json& data) {
+  json rest = data;
+  rest.erase("fingerprint");
+  std::string out = render_key_values(rest);
+  if (data.contains("fingerprint")) {
+    out += "\nfingerprint against baseline:\n";
+    out += render_table(
+        data["fingerprint"],
+        {{"FEATURE", "name"}, {"VALUE", "value", 3}, {"BASELINE", "baseline", 3}, {"Z", "z", 2}});
+  }
+  return out;
+}
+
 std::string render_baselines(const json& data) {
   return render_table(data["baselines"], {{"SCOPE", "scope"},
                                           {"KEY", "key"},
@@ -185,7 +200,8 @@ int run_augurctl(int argc, const char* const* argv) {
     return request_and_print(socket, json{{"verb", "instances"}}, as_json, render_instances);
   }
   if (*show) {
-    return request_and_print(socket, json{{"verb", "show"}, {"instance", show_instance}}, as_json);
+    return request_and_print(socket, json{{"verb", "show"}, {"instance", show_instance}}, as_json,
+                             render_show);
   }
   if (*history) {
     return request_and_print(socket, json{{"verb", "history"}}, as_json, render_history);

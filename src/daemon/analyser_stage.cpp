@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -485,6 +486,14 @@ void DecisionAnalyserStage::publish(const engine::TickOutput& out) {
     for (const FeatureContribution& f : a.top_features) {
       v.top_features.push_back(FeatureView{feature_names({f}), f.contribution});
     }
+    if (a.has_fingerprint) {
+      v.feature_values.resize(a.fingerprint.values.size());
+      for (std::size_t i = 0; i < v.feature_values.size(); ++i) {
+        v.feature_values[i] = a.fingerprint.present[i] ? a.fingerprint.values[i] : std::nan("");
+      }
+    }
+    v.feature_baseline = a.baseline_mean;
+    v.feature_z = a.z;
     v.prediction = r.prediction;
     v.target = r.decision.plan.target;
     v.allocation = v.target;

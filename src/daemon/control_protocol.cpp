@@ -1,8 +1,12 @@
 #include "augur/daemon/control_protocol.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
+#include "augur/fingerprint/feature_table.h"
 #include "augur/log/log.h"
 
 namespace augur::daemon {
@@ -118,6 +122,36 @@ json change_json(const ChangeView& c) {
               {"error", c.error}};
 }
 
+// The window's fingerprint against the judging baseline, strongest |z| first (features not
+// compared follow, in table order; masked ones are left out).
+json fingerprint_json(const InstanceView& v) {
+  const auto& table = fingerprint::feature_table();
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < v.feature_values.size() && i < table.size(); ++i) {
+    if (!std::isnan(v.feature_values[i])) order.push_back(i);
+  }
+  const auto z_of = [&](std::size_t i) {
+    return i < v.feature_z.size() && i < v.feature_baseline.size() &&
+                   !std::isnan(v.feature_baseline[i])
+               ? std::optional<double>(v.feature_z[i])
+               : std::nullopt;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const auto za = z_of(a), zb = z_of(b);
+    if (za.has_value() != zb.has_value()) return za.has_value();
+    return za && std::abs(*za) > std::abs(*zb);
+  });
+  json out = json::array();
+  for (std::size_t i : order) {
+    const auto z = z_of(i);
+    out.push_back(json{{"name", std::string(table[i].name)},
+                       {"value", v.feature_values[i]},
+                       {"baseline", z ? json(v.feature_baseline[i]) : json(nullptr)},
+                       {"z", z ? json(*z) : json(nullptr)}});
+  }
+  return out;
+}
+
 json instance_json(const InstanceView& v, bool detail) {
   json top = json::array();
   for (const FeatureView& f : v.top_features) top.push_back(json{{"name", f.name}, {"z", f.z}});
@@ -151,6 +185,7 @@ json instance_json(const InstanceView& v, bool detail) {
                            {"clamp", c.clamp}});
   }
   o["planned"] = std::move(planned);
+  o["fingerprint"] = fingerprint_json(v);
   return o;
 }
 

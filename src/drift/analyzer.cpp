@@ -7,6 +7,7 @@
 #include "augur/drift/distance.h"
 #include "augur/drift/type_assignment.h"
 #include "augur/fingerprint/fingerprint_builder.h"
+#include "feature_constants.h"
 
 namespace augur::drift {
 
@@ -101,6 +102,20 @@ double slow_score(const std::vector<double>& slow, const Standardized& z) {
     if (z.compared[i]) largest = std::max(largest, std::abs(slow[i]));
   }
   return largest;
+}
+
+// Analysis::z and ::baseline_mean: the judging baseline's means back in each feature's own
+// unit (log-space features are modelled as log(x + floor)).
+void describe_against(const Baseline& b, const Standardized& z, Analysis& r) {
+  const auto& c = detail::feature_constants();
+  r.z.assign(z.z.begin(), z.z.end());
+  r.baseline_mean.resize(z.z.size());
+  for (std::size_t i = 0; i < z.z.size(); ++i) {
+    const double m = b.features[i].mean;
+    r.baseline_mean[i] = !z.compared[i] ? std::nan("")
+                         : c.in_log[i]  ? std::exp(m) - c.min_scale[i]
+                                        : m;
+  }
 }
 
 void clear(std::vector<double>& v) {
@@ -242,6 +257,8 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
   Analysis& r = st.result;
   r.events.clear();
   r.top_features.clear();
+  r.z.clear();
+  r.baseline_mean.clear();
   r.scored = false;
   r.score = 0;
   r.threshold = 0;
@@ -349,6 +366,7 @@ const Analysis& Analyzer::analyze(const Sample& sample) {
   if (threshold > 0) {
     r.threshold = threshold;
     r.scored = z->count > 0;
+    if (r.scored) describe_against(*judge, *z, r);
     // The slow channel judges once its calibration sample is complete.
     if (slow_on && judge->slow_scores.total() >= slow_calibration_scores_) {
       r.slow_threshold = calibrated_slow_threshold(*judge, q);

@@ -127,6 +127,26 @@ TEST_F(AugurctlVerbs, InstancesAndShowInBothForms) {
   EXPECT_TRUE(one.contains("prediction"));
   EXPECT_TRUE(one.contains("recent_changes"));
   EXPECT_NE(ctl_table({"show", "sleeper"}).find("baseline"), std::string::npos);
+  // The window's fingerprint, once the ring holds one (8 ticks of 100 ms): every feature
+  // by name with its value; baseline and z stay null until a baseline judges it.
+  json shown = one;
+  for (int i = 0; i < 50 && shown["fingerprint"].empty(); ++i) {
+    std::this_thread::sleep_for(100ms);
+    shown = ctl_json({"show", "sleeper"});
+  }
+  ASSERT_TRUE(shown["fingerprint"].is_array());
+  ASSERT_FALSE(shown["fingerprint"].empty()) << shown.dump();
+  bool cpu_listed = false;
+  for (const json& f : shown["fingerprint"]) {
+    EXPECT_TRUE(f["name"].is_string());
+    EXPECT_TRUE(f["value"].is_number());
+    EXPECT_TRUE(f.contains("baseline") && f.contains("z"));
+    cpu_listed = cpu_listed || f["name"] == "cpu_usage_cores.mean";
+  }
+  EXPECT_TRUE(cpu_listed);
+  const std::string shown_table = ctl_table({"show", "sleeper"});
+  EXPECT_NE(shown_table.find("fingerprint against baseline"), std::string::npos);
+  EXPECT_NE(shown_table.find("cpu_usage_cores.mean"), std::string::npos);
   EXPECT_EQ(ctl({"show", "no-such-instance"}), 1) << "refused by the daemon";
   EXPECT_NE(read_file(dir_.file("ctl.err")).find("no instance"), std::string::npos);
 }

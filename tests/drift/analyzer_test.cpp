@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "augur/fingerprint/feature_table.h"
@@ -42,6 +43,40 @@ TEST(Analyzer, ShowsTheBaselineLearningUntilTrustedAfterMinBaselineWindows) {
   EXPECT_TRUE(last.scored);
   EXPECT_EQ(last.scope, BaselineScope::kInstance);
   EXPECT_GT(last.threshold, 0);
+}
+
+TEST(Analyzer, DescribesEveryFeatureAgainstTheJudgingBaselineOnceScored) {
+  AnalyzerOptions o;
+  Analyzer analyzer(o);
+  SyntheticInstance vm("vm-1", testing::web_profile(), Noise::kGaussian, 3);
+  for (long t = 0; t < trust_ticks(o) + 10; ++t) {
+    const Analysis& a = analyzer.analyze(vm.next());
+    if (!a.scored) {
+      EXPECT_TRUE(a.z.empty()) << t;
+      EXPECT_TRUE(a.baseline_mean.empty()) << t;
+    }
+  }
+  const Analysis& a = analyzer.analyze(vm.next());
+  ASSERT_TRUE(a.scored);
+  ASSERT_EQ(a.z.size(), fp::kFeatureCount);
+  ASSERT_EQ(a.baseline_mean.size(), fp::kFeatureCount);
+  // In the features' own units: the web profile runs at 2 cores and 4 GB.
+  const std::size_t cpu = *fp::feature_index("cpu_usage_cores.mean");
+  const std::size_t memory = *fp::feature_index("memory_bytes.mean");
+  const std::size_t cpu_std = *fp::feature_index("cpu_usage_cores.std");  // modelled in log
+  EXPECT_NEAR(a.baseline_mean[cpu], 2.0, 0.1);
+  EXPECT_NEAR(a.baseline_mean[memory], 4e9, 0.05e9);
+  EXPECT_GT(a.baseline_mean[cpu_std], 0.05);  // 10 % noise on 2 cores: about 0.2
+  EXPECT_LT(a.baseline_mean[cpu_std], 0.5);
+  // z is this window's distance from that mean in the baseline's scale: a noisy window of
+  // the same profile stays within a few units of it.
+  EXPECT_LT(std::abs(a.z[cpu]), 6.0);
+  // A feature the window does not hold carries NaN and 0 rather than a mean.
+  for (std::size_t i = 0; i < fp::kFeatureCount; ++i) {
+    if (a.fingerprint.present[i]) continue;
+    EXPECT_TRUE(std::isnan(a.baseline_mean[i])) << fp::feature_table()[i].name;
+    EXPECT_EQ(a.z[i], 0.0) << fp::feature_table()[i].name;
+  }
 }
 
 TEST(Analyzer, DoesNotAbsorbAnEpisodesWindowsIntoTheBaselines) {

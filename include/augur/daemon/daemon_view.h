@@ -87,6 +87,11 @@ struct InstanceView {
   double threshold = kUnknown;
   bool in_episode = false;
   std::vector<FeatureView> top_features;
+  // The whole fingerprint in feature-table order (NaN where masked) and, when scored, each
+  // feature's baseline mean and z (drift::Analysis::z, ::baseline_mean; empty otherwise).
+  std::vector<double> feature_values;
+  std::vector<double> feature_baseline;
+  std::vector<double> feature_z;
   std::optional<Prediction> prediction;
   ResourceVector allocation;
   ResourceVector need;

@@ -113,6 +113,11 @@ struct Analysis {
   bool relearning = false;         // rebaselined, own baseline not yet trusted again: not judged
   bool learned = false;            // this window was absorbed into the baselines
   std::vector<FeatureContribution> top_features;
+  // When scored, every feature against the judging baseline: the fast channel's standardized
+  // difference (0 where not compared) and the baseline's mean in the feature's own unit (NaN
+  // where not compared). Empty when not scored. What `augurctl show` lists.
+  std::vector<double> z;
+  std::vector<double> baseline_mean;
   // While an episode is open (its start tick included), the leading channel's standardized
   // difference vector and score this tick; empty and 0 otherwise. How an episode develops
   // after its start (the episode itself keeps its start and its peak).
