@@ -90,6 +90,12 @@ FingerprintBuilder& FingerprintBuilder::operator=(FingerprintBuilder&&) noexcept
 
 void FingerprintBuilder::push(const Sample& sample) {
   derive_series(sample, tick_values_);
+  if (sample.has(Metric::kGuestMemoryUsedBytes)) {
+    guest_memory_seen_ = true;
+  } else if (guest_memory_seen_) {
+    tick_values_[static_cast<std::size_t>(Series::kMemoryBytes)] =
+        std::numeric_limits<double>::quiet_NaN();
+  }
   for (double& v : tick_values_) {
     if (!std::isfinite(v)) v = std::numeric_limits<double>::quiet_NaN();
   }

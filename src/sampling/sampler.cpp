@@ -188,7 +188,17 @@ SamplerTick Sampler::tick(SteadyTime now) {
       } else if (!domains_pending) {
         tracked.domain_rates.reset();
       }
-      if (tracked.domain_rates) overlay_domain_rates(*tracked.domain_rates, s);
+      if (tracked.domain_rates) {
+        overlay_domain_rates(*tracked.domain_rates, s);
+      } else if (domain_stats_ && tracked.instance.kind == InstanceKind::kVirtualMachine) {
+        // A VM's memory is libvirt's (its guest's use, else QEMU's RSS). Its cgroup's usage
+        // counts QEMU's own memory and page cache besides: a few such ticks among libvirt's
+        // (augurd's first seconds, a slow libvirtd) read as a jump of hundreds of MiB, which
+        // skewed a baseline's memory spread to 70-90 MB against a real guest's steady 27 MiB,
+        // and a planner would take for need.
+        s.mark_missing(Metric::kMemoryBytes,
+                       "libvirt domain stats not available: a VM's memory comes from libvirt");
+      }
       // What the cgroups do not say (a VM's vCPUs and memory), discovery knew.
       for (Resource r : kAllResources) {
         if (!s.allocation.known(r)) s.allocation[r] = tracked.instance.allocation[r];

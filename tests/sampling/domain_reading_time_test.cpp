@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "augur/host/cgroup_layout.h"
+#include "augur/host/proc_pid.h"
 #include "augur/sampling/perf/event.h"
 #include "augur/sampling/perf/thread_counter_set.h"
 #include "augur/sampling/sampler.h"
@@ -104,6 +105,70 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
   ASSERT_EQ(back.size(), 1u);
   EXPECT_TRUE(back[0].resolved);
   EXPECT_EQ(back[0].severity, SamplerNotice::Severity::kInfo);
+}
+
+// A VM's memory comes from libvirt alone: while libvirt has not answered (augurd's first
+// ticks, a slow or failing libvirtd) its cgroup's usage (QEMU's own memory and page cache
+// besides the guest's) is not passed off as the VM's memory. Other instances keep theirs.
+TEST(DomainReadingTime, AVmHasNoMemoryReadingWhileLibvirtHasNotAnswered) {
+  auto layout = host::read_cgroup_layout("/proc");
+  ASSERT_TRUE(layout) << layout.error().message();
+  const std::vector<std::string> names = {"task-clock"};
+  auto events = encode_events(names);
+  ASSERT_TRUE(events) << events.error().message();
+  const std::string vm_id = "static:vm";
+  const std::string process_id = "static:process";
+  std::deque<Result<DomainStatsReading>> script;
+  script.push_back(Error{"libvirt has not answered", "x"});  // t = 0
+  script.push_back(Error{"libvirt has not answered", "x"});  // t = 1
+  DomainStatsReading with_balloon = reading(vm_id, 10.0, 0ns);
+  with_balloon.domains[vm_id].balloon_rss_kib = 200 * 1024;
+  script.push_back(with_balloon);  // t = 2
+  DomainStatsReading again = reading(vm_id, 10.5, 0ns);
+  again.domains[vm_id].balloon_rss_kib = 200 * 1024;
+  script.push_back(again);  // t = 3: rates from here on
+  Sampler sampler(std::make_unique<ThreadCounterSet>(std::move(events).value()), *layout,
+                  UsageReader(*layout), HostUsageReader(), read_host_capacity("/proc", "/sys", {}),
+                  {}, std::make_unique<ScriptedReadings>(std::move(script)));
+  auto self_as = [&](const std::string& id, InstanceKind kind) {
+    Instance i;
+    i.id = id;
+    i.name = id;
+    i.kind = kind;
+    i.main_pid = ::getpid();
+    i.thread_ids = {::getpid()};
+    auto cgroups = host::read_proc_cgroup("/proc", ::getpid());  // this test's memory usage
+    if (cgroups) i.cgroups = *cgroups;
+    return i;
+  };
+  sampler.set_instances(
+      {self_as(vm_id, InstanceKind::kVirtualMachine), self_as(process_id, InstanceKind::kProcess)});
+  const SteadyTime t0{};
+  std::vector<SamplerTick> ticks;
+  for (int t = 0; t <= 3; ++t) ticks.push_back(sampler.tick(t0 + std::chrono::seconds(t)));
+  auto sample_of = [&](int t, const std::string& id) -> const Sample* {
+    for (const Sample& s : ticks[t].samples) {
+      if (s.instance_id == id) return &s;
+    }
+    return nullptr;
+  };
+  for (int t : {1, 2}) {
+    const Sample* vm = sample_of(t, vm_id);
+    ASSERT_NE(vm, nullptr) << t;
+    EXPECT_FALSE(vm->has(Metric::kMemoryBytes)) << "tick " << t << ": the cgroup's usage";
+    bool explained = false;
+    for (const auto& [m, reason] : vm->missing_reasons) {
+      explained |= m == Metric::kMemoryBytes && reason.find("libvirt") != std::string::npos;
+    }
+    EXPECT_TRUE(explained) << t;
+    const Sample* process = sample_of(t, process_id);
+    ASSERT_NE(process, nullptr) << t;
+    EXPECT_TRUE(process->has(Metric::kMemoryBytes)) << t << ": not a VM: its own usage";
+  }
+  const Sample* vm = sample_of(3, vm_id);
+  ASSERT_NE(vm, nullptr);
+  ASSERT_TRUE(vm->has(Metric::kMemoryBytes)) << "libvirt's balloon.rss";
+  EXPECT_DOUBLE_EQ(vm->get(Metric::kMemoryBytes), 200.0 * 1024 * 1024);
 }
 
 }  // namespace

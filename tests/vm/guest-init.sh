@@ -13,7 +13,7 @@
 #   idle
 #   disk  8 MiB direct writes and reads of /dev/vda for PHASE_S seconds
 #   idle
-# WARMUP_S, RAMP_S, PHASE_S and IDLE_S come from the kernel command line (the kernel hands
+# WARMUP_S, RAMP_S, PHASE_S, IDLE_S and BALLOON come from the kernel command line (the kernel hands
 # unknown name=value parameters to init as environment variables).
 export PATH=/bin
 mount -t proc proc /proc
@@ -31,6 +31,21 @@ up() { cut -d' ' -f1 /proc/uptime; }
 secs() { cut -d. -f1 /proc/uptime; }
 mark() { echo "AUGUR-E2E: round $1 phase=$2 uptime=$(up) $3"; }
 for f in /sys/devices/system/cpu/cpu*/online; do echo 1 > "$f" 2>/dev/null; done
+# A domain booted with <currentMemory> below <memory> (BALLOON=1 on the command line)
+# inflates its balloon once the driver loads: wait until MemTotal has dropped and then held
+# still for a second (at most 30 s), so that the touch below covers the memory the guest
+# keeps and the balloon takes none of it back afterwards.
+memtotal() { awk '/MemTotal/{print $2}' /proc/meminfo; }
+if [ "${BALLOON:-0}" = 1 ]; then
+  first=$(memtotal)
+  last=$first
+  for i in $(seq 1 30); do
+    sleep 1
+    now=$(memtotal)
+    [ "$now" != "$first" ] && [ "$now" = "$last" ] && break
+    last=$now
+  done
+fi
 # Touch the guest's RAM once before Augur watches: QEMU backs a guest page on its first use,
 # which shows as host page faults in the vCPU threads. Without this, round 1's phases would
 # look unlike the later rounds' (first touch), and a later round would find no close

@@ -74,14 +74,16 @@ std::string domain_xml(const std::string& work, const std::string& cache, const 
     << "'/>\n"
     << "  </metadata>\n"
     << "  <memory unit='MiB'>" << kMemoryMib << "</memory>\n"
-    << "  <currentMemory unit='MiB'>" << kMemoryMib << "</currentMemory>\n"
+    << "  <currentMemory unit='MiB'>" << (ph.boot_memory_mib > 0 ? ph.boot_memory_mib : kMemoryMib)
+    << "</currentMemory>\n"
     << "  <vcpu placement='static'>2</vcpu>\n"
     << "  <os>\n"
     << "    <type arch='x86_64' machine='pc'>hvm</type>\n"
     << "    <kernel>" << cache << "/vmlinuz</kernel>\n"
     << "    <initrd>" << cache << "/initramfs.cpio.gz</initrd>\n"
     << "    <cmdline>console=ttyS0 quiet WARMUP_S=" << ph.warmup_s << " RAMP_S=" << ph.ramp_s
-    << " PHASE_S=" << ph.phase_s << " IDLE_S=" << ph.idle_s << "</cmdline>\n"
+    << " PHASE_S=" << ph.phase_s << " IDLE_S=" << ph.idle_s
+    << " BALLOON=" << (ph.boot_memory_mib > 0 ? 1 : 0) << "</cmdline>\n"
     << "  </os>\n"
     << "  <features><acpi/></features>\n"
     << "  <on_poweroff>destroy</on_poweroff>\n"
@@ -441,10 +443,6 @@ bool set_vcpu_quota(virDomainPtr dom, long long usec, unsigned long long period_
   ok = ok && virDomainSetSchedulerParametersFlags(dom, params, n, VIR_DOMAIN_AFFECT_LIVE) == 0;
   virTypedParamsFree(params, n);
   return ok;
-}
-
-bool set_balloon_kib(virDomainPtr dom, unsigned long long kib) {
-  return virDomainSetMemoryFlags(dom, kib, VIR_DOMAIN_AFFECT_LIVE) == 0;
 }
 
 bool set_disk_total_bytes_sec(virDomainPtr dom, unsigned long long bytes) {

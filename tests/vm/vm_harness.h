@@ -47,6 +47,9 @@ struct GuestPhases {
   int ramp_s = 4;  // light load before the CPU phase's burst
   int phase_s = 10;
   int idle_s = 12;  // a phase's episode ends before the next phase starts
+  // The balloon's size at boot (the domain's <currentMemory>; 0: all of <memory>). The guest
+  // gives the rest back as its balloon driver loads, before it touches its RAM.
+  int boot_memory_mib = 0;
 };
 
 struct Timings {
@@ -121,7 +124,6 @@ std::string whole_disk_of_file(const std::string& path);
 std::vector<std::pair<int, unsigned long long>> memory_stats(virDomainPtr dom);
 
 bool set_vcpu_quota(virDomainPtr dom, long long usec, unsigned long long period_usec);
-bool set_balloon_kib(virDomainPtr dom, unsigned long long kib);
 bool set_disk_total_bytes_sec(virDomainPtr dom, unsigned long long bytes);
 
 std::string libvirt_error();

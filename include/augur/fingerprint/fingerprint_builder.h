@@ -74,6 +74,10 @@ class FingerprintBuilder {
   std::size_t ticks_ = 0;
   SteadyTime last_at_{};
   std::array<double, kSeriesCount> tick_values_{};
+  // Once the instance's guest has reported its memory (a VM's balloon statistics), a tick
+  // without that report is a gap in the memory series, not the host RSS: the two differ by
+  // hundreds of MiB, and one RSS tick among the guest's own would read as a jump.
+  bool guest_memory_seen_ = false;
   std::vector<double> window_;  // scratch: one series' window
   std::vector<double> sorted_;  // scratch: present values for the percentile
 };
