@@ -40,16 +40,6 @@ Result<std::vector<std::optional<std::uint64_t>>> device_limits(
   return out;
 }
 
-double aggregate_device_limits(const std::vector<DeviceLimits>& limits) {
-  if (limits.empty()) return std::nan("");
-  double sum = 0;
-  for (const auto& [read, write] : limits) {
-    if (!read || !write) return std::nan("");
-    sum += static_cast<double>(std::max(*read, *write));
-  }
-  return sum;
-}
-
 Result<std::optional<std::uint64_t>> per_device_limit(double bytes_per_s, std::size_t devices) {
   return units::disk_limit_bytes_per_s(devices == 0 ? bytes_per_s
                                                     : bytes_per_s / static_cast<double>(devices));

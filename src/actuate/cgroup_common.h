@@ -8,6 +8,7 @@
 
 #include "augur/actuate/units.h"
 #include "augur/core/instance.h"
+#include "augur/host/cgroup_files.h"
 #include "augur/util/result.h"
 
 namespace augur::actuate::detail {
@@ -21,13 +22,10 @@ Result<std::vector<units::DeviceNumber>> instance_devices(const Instance& instan
 Result<std::vector<std::optional<std::uint64_t>>> device_limits(
     const std::string& path, const std::vector<units::DeviceNumber>& devices);
 
-// Per device of the instance, its read and write limits (nullopt: unlimited) -> the
-// instance's value in bytes/s: the sum over devices of the larger of the two, NaN when any
-// device is unlimited in either direction (the instance is not bounded). apply() splits the
-// value evenly and sets both directions, so the read-back equals the write (within
-// rounding), as the libvirt and tc backends do.
-using DeviceLimits = std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>>;
-double aggregate_device_limits(const std::vector<DeviceLimits>& limits);
+// Per device of the instance, its read and write limits: host::instance_disk_limit() reads
+// the instance's value from them. apply() splits the value evenly and sets both directions,
+// so the read-back equals the write (within rounding), as the libvirt and tc backends do.
+using host::DeviceLimits;
 
 // The per-device limit for an instance value split evenly over `devices` devices
 // (NaN stays NaN: no limit). Error below 2 bytes/s per device (see units.h).

@@ -144,7 +144,7 @@ Result<double> CgroupV1Backend::read_disk(const std::string& dir, const Instance
   for (std::size_t i = 0; i < devices->size(); ++i) {
     per_device.emplace_back((*reads)[i], (*writes)[i]);
   }
-  return detail::aggregate_device_limits(per_device);
+  return host::instance_disk_limit(per_device);
 }
 
 Result<double> CgroupV1Backend::apply_cpu(const std::string& dir, double cores) {

@@ -164,7 +164,7 @@ Result<double> CgroupV2Backend::read_disk(const std::string& dir, const Instance
     per_device.emplace_back(it == limits->end() ? detail::DeviceLimits{}
                                                 : detail::DeviceLimits{it->rbps, it->wbps});
   }
-  return detail::aggregate_device_limits(per_device);
+  return host::instance_disk_limit(per_device);
 }
 
 Result<double> CgroupV2Backend::apply_cpu(const std::string& dir, double cores) {

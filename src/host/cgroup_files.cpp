@@ -1,5 +1,8 @@
 #include "augur/host/cgroup_files.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "text.h"
 
 namespace augur::host {
@@ -235,6 +238,16 @@ Result<std::vector<DeviceValue>> parse_blkio_device_limits(std::string_view text
     out.push_back(DeviceValue{dev->first, dev->second, *v});
   }
   return out;
+}
+
+double instance_disk_limit(const std::vector<DeviceLimits>& limits) {
+  if (limits.empty()) return std::nan("");
+  double sum = 0;
+  for (const auto& [read, write] : limits) {
+    if (!read || !write) return std::nan("");
+    sum += static_cast<double>(std::max(*read, *write));
+  }
+  return sum;
 }
 
 }  // namespace augur::host

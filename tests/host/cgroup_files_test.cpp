@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace augur::host {
 namespace {
 
@@ -178,6 +180,19 @@ TEST(CgroupV1Blkio, ParsesDeviceLimits) {
   EXPECT_EQ((*l)[1].minor, 16u);
   EXPECT_EQ((*l)[1].value, 1024u);
   EXPECT_FALSE(parse_blkio_device_limits("8:0\n", "read_bps_device").has_value());
+}
+
+// The one reading of an instance's disk limit, the sampler's and the cgroup actuators':
+// both directions of each device hold an even share, so per device the larger counts once.
+TEST(InstanceDiskLimit, SumsTheLargerDirectionOfEachDevice) {
+  EXPECT_DOUBLE_EQ(instance_disk_limit({{1000, 1000}, {3000, 2000}}), 4000.0);
+  EXPECT_DOUBLE_EQ(instance_disk_limit({{500, 700}}), 700.0);
+}
+
+TEST(InstanceDiskLimit, NoDeviceOrOneDirectionUnlimitedIsNoLimit) {
+  EXPECT_TRUE(std::isnan(instance_disk_limit({})));
+  EXPECT_TRUE(std::isnan(instance_disk_limit({{1000, 1000}, {std::nullopt, 2000}})));
+  EXPECT_TRUE(std::isnan(instance_disk_limit({{1000, std::nullopt}})));
 }
 
 }  // namespace

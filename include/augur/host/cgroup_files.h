@@ -137,4 +137,15 @@ struct DeviceValue {
 Result<std::vector<DeviceValue>> parse_blkio_device_limits(std::string_view text,
                                                            std::string_view where);
 
+// ---- reading an instance's disk limit ---------------------------------------------------------
+
+// One device's read and write limits in bytes/s (nullopt: unlimited in that direction).
+using DeviceLimits = std::pair<std::optional<std::uint64_t>, std::optional<std::uint64_t>>;
+
+// An instance's disk limit from its devices' limits, read the same way by the sampler and the
+// cgroup actuators (which set both directions of each device to an even share of the value):
+// the sum over devices of the larger of the two; NaN when there is no device or any device is
+// unlimited in either direction (the instance is not bounded).
+double instance_disk_limit(const std::vector<DeviceLimits>& limits);
+
 }  // namespace augur::host

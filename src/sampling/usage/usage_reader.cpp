@@ -1,6 +1,7 @@
 #include "augur/sampling/usage/usage_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 #include <variant>
@@ -73,6 +74,16 @@ auto read_parsed(detail::FileCache& files, const std::string& path, Parse parse)
   auto content = files.read(path);
   if (!content) return content.error();
   return parse(*content, path);
+}
+
+// An instance's disk limit as host::instance_disk_limit read it (NaN: some device is limited
+// in one direction only, so the instance is not bounded).
+void set_disk_limit(double bytes_per_s, Field<double>& out) {
+  if (std::isnan(bytes_per_s)) {
+    out.set_missing("unlimited in one direction");
+  } else {
+    out.set(bytes_per_s);
+  }
 }
 
 template <class... F>
@@ -328,24 +339,22 @@ UsageRaw UsageReader::read(const Instance& inst) {
     else if (rbps->empty() && wbps->empty())
       raw.disk_limit_bytes_per_s.set_missing("unlimited");
     else {
-      // The actuators' reading (docs/actuation.md): per device the larger of the read and
-      // write limits, summed; a device limited in one direction only leaves it unlimited.
-      double total = 0;
-      bool both = rbps->size() == wbps->size();
-      for (const auto& r : *rbps) {
-        const auto w = std::find_if(wbps->begin(), wbps->end(), [&](const auto& d) {
-          return d.major == r.major && d.minor == r.minor;
+      // The actuators' reading (host::instance_disk_limit): per device the larger of the
+      // read and write limits, summed; a device limited in one direction only leaves it
+      // unlimited.
+      std::vector<host::DeviceLimits> per_device;
+      for (const auto& r : *rbps) per_device.emplace_back(r.value, std::nullopt);
+      for (const auto& w : *wbps) {
+        const auto r = std::find_if(rbps->begin(), rbps->end(), [&](const auto& d) {
+          return d.major == w.major && d.minor == w.minor;
         });
-        if (w == wbps->end()) {
-          both = false;
-          break;
+        if (r == rbps->end()) {
+          per_device.emplace_back(std::nullopt, w.value);
+        } else {
+          per_device[static_cast<std::size_t>(r - rbps->begin())].second = w.value;
         }
-        total += static_cast<double>(std::max(r.value, w->value));
       }
-      if (both)
-        raw.disk_limit_bytes_per_s.set(total);
-      else
-        raw.disk_limit_bytes_per_s.set_missing("unlimited in one direction");
+      set_disk_limit(host::instance_disk_limit(per_device), raw.disk_limit_bytes_per_s);
     }
   } else if (v2) {
     auto io = read_parsed(files, *v2 + "/io.stat", host::parse_io_stat);
@@ -363,20 +372,12 @@ UsageRaw UsageReader::read(const Instance& inst) {
     auto max = read_parsed(files, *v2 + "/io.max", host::parse_io_max);
     if (!max) {
       raw.disk_limit_bytes_per_s.set_missing(max.error().message());
+    } else if (max->empty()) {
+      raw.disk_limit_bytes_per_s.set_missing("unlimited");
     } else {
-      double total = 0;
-      bool limited = !max->empty();
-      for (const auto& l : *max) {
-        if (!l.rbps || !l.wbps)
-          limited = false;
-        else
-          total += static_cast<double>(std::max(*l.rbps, *l.wbps));  // as the actuators read it
-      }
-      if (limited)
-        raw.disk_limit_bytes_per_s.set(total);
-      else
-        raw.disk_limit_bytes_per_s.set_missing(max->empty() ? "unlimited"
-                                                            : "unlimited in one direction");
+      std::vector<host::DeviceLimits> per_device;
+      for (const auto& l : *max) per_device.emplace_back(l.rbps, l.wbps);
+      set_disk_limit(host::instance_disk_limit(per_device), raw.disk_limit_bytes_per_s);
     }
   } else {
     set_all_missing("no cgroup with the blkio/io controller for the instance", raw.disk_read_bytes,

@@ -55,7 +55,7 @@ struct UsageRaw {
   // allocation in force; missing with reason "unlimited" when no limit is set
   Field<double> cpu_limit_cores;         // quota / period
   Field<double> memory_limit_bytes;      // memory.max / memory.limit_in_bytes
-  Field<double> disk_limit_bytes_per_s;  // sum over limited devices of read + write bps
+  Field<double> disk_limit_bytes_per_s;  // host::instance_disk_limit: sum of per-device max(r, w)
 
   // The allocation as a ResourceVector (NaN where unlimited or unknown; network NaN: cgroups
   // do not limit it).
