@@ -118,8 +118,13 @@ Result<bool> for_each_message(
     if (h.nlmsg_type == NLMSG_DONE) return true;
     if (h.nlmsg_type == NLMSG_ERROR) {
       if (payload.size() < sizeof(int)) return Error{"truncated netlink error", kWhere, EBADMSG};
-      const int err = -load<int>(payload.data());
-      if (err != 0) return Error{"netlink request refused", kWhere, err};
+      // The kernel sends a negative errno; anything else (a positive value, INT_MIN) is not
+      // one and must not be negated into an errno that means something else.
+      const int code = load<int>(payload.data());
+      if (code != 0) {
+        const bool is_errno = code < 0 && code > -4096;
+        return Error{"netlink request refused", kWhere, is_errno ? -code : EPROTO};
+      }
     } else if ((h.nlmsg_flags & NLM_F_DUMP_INTR) != 0) {
       return Error{"link dump interrupted by a change", kWhere, EINTR};
     } else if (auto s = each(h, payload); !s) {

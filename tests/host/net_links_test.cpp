@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "augur/host/open_file.h"
 
@@ -159,6 +160,19 @@ TEST(NetLinks, KernelErrorAndInterruptedDumpCarryTheirErrno) {
   EXPECT_EQ(i.error().errno_value, EINTR);
   Reply ack;  // an NLMSG_ERROR of 0 is an acknowledgement, not a failure
   EXPECT_TRUE(parse_link_messages(ack.error(0).bytes()));
+}
+
+// Found by fuzz_kernel_files: an error code of INT_MIN was negated (undefined behaviour).
+// A code that is no negative errno is refused as a protocol error.
+TEST(NetLinks, AnErrorCodeThatIsNoErrnoIsAProtocolError) {
+  for (const int code : {std::numeric_limits<int>::min(), 5, -4096}) {
+    Reply reply;
+    std::vector<std::byte> bytes = reply.error(0).bytes();
+    std::memcpy(bytes.data() + NLMSG_HDRLEN, &code, sizeof code);
+    auto refused = parse_link_messages(bytes);
+    ASSERT_FALSE(refused) << code;
+    EXPECT_EQ(refused.error().errno_value, EPROTO) << code;
+  }
 }
 
 TEST(NetLinks, VethPeersAreMatchedByNamespaceIdNotByIndex) {
