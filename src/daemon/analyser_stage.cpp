@@ -398,7 +398,7 @@ void DecisionAnalyserStage::report_tick(const engine::TickOutput& out) {
     }
     if (r.analysis->in_episode) ++s.in_episode;
     if (r.prediction_new && r.prediction) {
-      report_prediction(*r.prediction, r.refined_ticks);
+      report_prediction(*r.prediction, r.refined_ticks, r.followed);
       if (r.refined_ticks == 0) {
         ++(r.prediction->available ? s.predictions : s.predictions_unavailable);
       }
@@ -632,7 +632,8 @@ std::string DecisionAnalyserStage::name_of(const std::string& instance_id) const
   return it != names_.end() ? it->second : instance_id;
 }
 
-void DecisionAnalyserStage::report_prediction(const Prediction& p, int refined_ticks) {
+void DecisionAnalyserStage::report_prediction(const Prediction& p, int refined_ticks,
+                                              bool followed) {
   const std::string name = name_of(p.instance_id);
   if (!p.available) {
     if (refined_ticks > 0) return;  // the episode's start said why already
@@ -641,7 +642,9 @@ void DecisionAnalyserStage::report_prediction(const Prediction& p, int refined_t
     return;
   }
   const std::string refined =
-      refined_ticks > 0 ? " (refined over " + std::to_string(refined_ticks) + " ticks)" : "";
+      followed ? " (following its episode, " + std::to_string(refined_ticks) + " ticks in)"
+      : refined_ticks > 0 ? " (refined over " + std::to_string(refined_ticks) + " ticks)"
+                          : "";
   log::write(log::Level::kInfo,
              "prediction for " + name + refined + ": increase " + resources(p.increase) +
                  " (confidence " + number(p.confidence) + ", " +
@@ -649,6 +652,7 @@ void DecisionAnalyserStage::report_prediction(const Prediction& p, int refined_t
              {{"INSTANCE_ID", p.instance_id},
               {"INSTANCE", name},
               {"REFINED_TICKS", std::to_string(refined_ticks)},
+              {"FOLLOWED", followed ? "1" : "0"},
               {"PREDICTED_INCREASE", resources(p.increase)},
               {"UNADJUSTED_INCREASE", resources(p.unadjusted_increase)},
               {"HEADROOM_FACTOR", resources(p.headroom_factor)},

@@ -1,6 +1,7 @@
 #include "augur/engine/decision_engine.h"
 
 #include <algorithm>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,21 @@ struct Refining {
   predict::Pattern latest;  // as the labeller holds it
 };
 
+// An episode past its refinement, whose prediction follows its latest ticks
+// (EngineOptions::refine_ticks): an episode that opens like one past pattern and turns into
+// another (a service's ramp that starts with page faults) is predicted from the second once
+// its latest ticks look like it. A new match replaces the prediction in force once it has
+// held on two successive ticks: latest ticks about as near to two patterns would otherwise
+// swap the prediction back and forth.
+struct Following {
+  std::string app_type;
+  SteadyTime start{};
+  int ticks = 0;                           // since the episode's start
+  std::deque<std::vector<double>> recent;  // directions of its latest refine_ticks + 1 ticks
+  double peak = 0;                         // of the episode's scores so far
+  std::optional<Prediction> candidate;     // last tick's match, if not the one in force
+};
+
 struct DecisionEngine::Known {
   std::string id;
   std::string app_type;
@@ -35,7 +51,24 @@ struct DecisionEngine::Known {
   std::optional<Prediction> prediction;
   SteadyTime prediction_until{};
   std::optional<Refining> refining;
+  std::optional<Following> following;
 };
+
+namespace {
+
+// The same past patterns, whatever their distances now.
+bool same_neighbours(const Prediction& a, const Prediction& b) {
+  if (a.available != b.available || a.neighbours.size() != b.neighbours.size()) return false;
+  for (std::size_t i = 0; i < a.neighbours.size(); ++i) {
+    if (a.neighbours[i].instance_id != b.neighbours[i].instance_id ||
+        a.neighbours[i].recorded_unix_ms != b.neighbours[i].recorded_unix_ms) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 EngineOptions engine_options(const config::Config& config, std::string host_id) {
   EngineOptions o;
@@ -167,6 +200,56 @@ void DecisionEngine::on_episode_start(const DriftEpisode& episode, const Sample&
   known.prediction = predictor_.predict(predict::query_for(episode, input.host_utilisation));
   known.prediction_until = input.at + options_.horizon;
   report.prediction_new = true;
+  if (options_.refine_ticks > 0) {
+    known.following = Following{episode.app_type,    episode.start,      0,
+                                {episode.direction}, episode.peak_score, std::nullopt};
+  }
+}
+
+void DecisionEngine::follow(const drift::Analysis& a, const TickInput& input, Known& known,
+                            InstanceReport& report) {
+  Following& f = *known.following;
+  if (!f.recent.empty() && a.episode_direction.size() != f.recent.front().size()) {
+    known.following.reset();  // the feature table changed under the episode
+    return;
+  }
+  ++f.ticks;
+  f.recent.push_back(a.episode_direction);
+  while (f.recent.size() > static_cast<std::size_t>(options_.refine_ticks) + 1) {
+    f.recent.pop_front();
+  }
+  f.peak = std::max(f.peak, a.episode_score);
+  if (known.refining) return;  // refine() makes the prediction from the same ticks
+  // The episode's prediction applies for one horizon from its start (the planner measures
+  // its increase from the need it first saw): following replaces it within that time only.
+  if (!known.prediction || input.at > known.prediction_until) return;
+  predict::PredictionQuery q;
+  q.instance_id = known.id;
+  q.app_type = f.app_type;
+  q.at = f.start;
+  q.delta.assign(f.recent.front().size(), 0.0);
+  for (const std::vector<double>& d : f.recent) {
+    for (std::size_t i = 0; i < d.size(); ++i) q.delta[i] += d[i];
+  }
+  for (double& v : q.delta) v /= static_cast<double>(f.recent.size());
+  q.magnitude = f.peak;
+  q.host_utilisation = input.host_utilisation;
+  Prediction p = predictor_.predict(q);
+  // Only another match is a new prediction; the one in force is not dropped for latest
+  // ticks that match nothing.
+  if (!p.available || same_neighbours(*known.prediction, p)) {
+    f.candidate.reset();
+    return;
+  }
+  if (!f.candidate || !same_neighbours(*f.candidate, p)) {
+    f.candidate = std::move(p);
+    return;
+  }
+  f.candidate.reset();
+  known.prediction = std::move(p);
+  report.prediction_new = true;
+  report.refined_ticks = f.ticks;
+  report.followed = true;
 }
 
 void DecisionEngine::refine(const drift::Analysis& a, const TickInput& input, Known& known,
@@ -238,15 +321,18 @@ TickOutput DecisionEngine::tick(const TickInput& input) {
         started = true;
       } else if (e.kind == drift::EpisodeEventKind::kEnded) {
         finish_refining(known, out);
+        known.following.reset();
         known.prediction.reset();
       }
     }
-    if (known.refining && !started) {
-      if (!a.in_episode) {
-        finish_refining(known, out);
-      } else if (!a.episode_direction.empty()) {  // empty: a window with nothing present
-        refine(a, input, known, out, report);
-      }
+    if (!started && !a.in_episode) {
+      finish_refining(known, out);
+      known.following.reset();
+    }
+    // An empty direction: a window with nothing present.
+    if (!started && a.in_episode && !a.episode_direction.empty()) {
+      if (known.following) follow(a, input, known, report);
+      if (known.refining) refine(a, input, known, out, report);
     }
     if (known.prediction && input.at > known.prediction_until) known.prediction.reset();
     report.prediction = known.prediction;

@@ -78,7 +78,8 @@ struct Simulation {
   }
 
   // One tick: observe with the allocation in force, then apply the plan's target.
-  TickOutput step(int tick, const PhaseWorkload& w) {
+  template <class Workload>
+  TickOutput step(int tick, const Workload& w) {
     const double demand = w.demand(tick);
     Sample s;
     s.instance_id = "vm-1";
@@ -179,7 +180,8 @@ TEST(DecisionEngine, RefinesANewEpisodesPatternOverItsFirstTicks) {
     std::vector<double> sum;
     double peak = 0;
     int ticks = 0;
-    std::vector<int> refined;  // refined_ticks of each new prediction
+    std::vector<int> refined;   // refined_ticks of each new prediction
+    std::vector<int> followed;  // and of each followed one, after the refinement
   };
   std::vector<Seen> episodes;
   std::vector<predict::Pattern> opened;
@@ -195,14 +197,16 @@ TEST(DecisionEngine, RefinesANewEpisodesPatternOverItsFirstTicks) {
     for (const auto& e : a.events) started |= e.kind == drift::EpisodeEventKind::kStarted;
     if (started) {
       EXPECT_EQ(a.episode_direction, a.events.back().episode.direction);
-      episodes.push_back({tick, a.episode_direction, a.episode_score, 0, {}});
+      episodes.push_back({tick, a.episode_direction, a.episode_score, 0, {}, {}});
     } else if (!episodes.empty() && a.in_episode && episodes.back().ticks < 3) {
       Seen& e = episodes.back();
       for (std::size_t i = 0; i < e.sum.size(); ++i) e.sum[i] += a.episode_direction[i];
       e.peak = std::max(e.peak, a.episode_score);
       ++e.ticks;
     }
-    if (r.prediction_new && !episodes.empty()) episodes.back().refined.push_back(r.refined_ticks);
+    if (r.prediction_new && !episodes.empty()) {
+      (r.followed ? episodes.back().followed : episodes.back().refined).push_back(r.refined_ticks);
+    }
     for (const predict::Pattern& p : out.opened) {
       opened.push_back(p);
       opened_tick.push_back(tick);
@@ -216,6 +220,10 @@ TEST(DecisionEngine, RefinesANewEpisodesPatternOverItsFirstTicks) {
     ASSERT_EQ(e.ticks, 3) << "the episode lasted its refinement";
     EXPECT_EQ(opened_tick[i], e.start_tick + 3) << "opened once refined";
     EXPECT_EQ(e.refined, (std::vector<int>{0, 1, 2, 3})) << "a prediction per refined tick";
+    for (const int t : e.followed) {
+      EXPECT_GT(t, 3) << "followed predictions come after the refinement";
+      EXPECT_LE(t, 60) << "and within the horizon (60 ticks) of the episode's start";
+    }
     std::vector<double> mean(e.sum);
     for (double& v : mean) v /= 4;
     const auto unit = predict::unit_direction(mean);
@@ -228,6 +236,79 @@ TEST(DecisionEngine, RefinesANewEpisodesPatternOverItsFirstTicks) {
   }
   ASSERT_FALSE(labelled.empty());
   EXPECT_EQ(labelled.front().direction, opened.front().direction) << "labelled as refined";
+}
+
+// Rounds of 300 ticks after two quiet ones (the baseline learns over 400 ticks): even rounds
+// read from disk for 40 ticks (no more CPU), odd rounds ramp CPU up and hold it (no disk),
+// and from `turning_round` on a round opens with 6 ticks of disk reads that give way to the
+// CPU ramp: one episode that starts like a disk round and turns into a CPU round.
+struct TurningWorkload {
+  int period = 300;
+  int offset = 100;
+  int turning_round = 6;
+  double low = 0.3;
+  double high = 1.6;
+
+  [[nodiscard]] int round(int tick) const { return tick / period; }
+  [[nodiscard]] int phase_tick(int tick) const {
+    return round(tick) < 2 ? -1 : tick % period - offset;
+  }
+  [[nodiscard]] bool turning(int tick) const { return round(tick) >= turning_round; }
+  [[nodiscard]] bool disk_round(int r) const { return r < turning_round && r % 2 == 0; }
+  [[nodiscard]] double demand(int tick) const {
+    const int k = phase_tick(tick) - (turning(tick) ? kBlip : 0);
+    if (k < 0 || k >= 100 || disk_round(round(tick))) return low;
+    return k < 40 ? low + (high - low) * (k + 1) / 40 : high;
+  }
+  static constexpr int kBlip = 3;
+  [[nodiscard]] double disk(int tick) const {
+    const int k = phase_tick(tick);
+    const int length = turning(tick) ? kBlip : disk_round(round(tick)) ? 40 : 0;
+    return k >= 0 && k < length ? 40e6 : 1e6;
+  }
+};
+
+// Past its refinement an episode's prediction follows its latest ticks: an episode that
+// opened like the disk rounds (no more CPU) and turned into a CPU ramp is predicted from a
+// CPU round, with its CPU increase, once its latest ticks look like one.
+TEST(DecisionEngine, FollowsAnEpisodeThatTurnsIntoAnotherPattern) {
+  config::Config config = test_config();
+  config.predict.k = 1;
+  config.predict.min_neighbours = 1;
+  config.predict.refine_ticks = 3;
+  config.predict.horizon = seconds(60);
+  config.predict.magnitude_weight = 0;  // direction alone: the blip is stronger than the ramp
+  Simulation sim(config);
+  const TurningWorkload w;
+  const auto round_of = [&](const Neighbour& n) {
+    const auto tick = (n.recorded_unix_ms - 1'700'000'000'000) / 1000 - 1;
+    return static_cast<int>(tick) / w.period;
+  };
+  struct Seen {
+    int round = 0;  // of the nearest past pattern
+    int ticks = 0;  // into the episode
+    double cpu = 0;
+  };
+  std::vector<Seen> first;     // the turning episode's prediction at its start and refined
+  std::vector<Seen> followed;  // and those that followed it
+  for (int tick = 0; tick < (w.turning_round + 1) * w.period; ++tick) {
+    const TickOutput out = sim.step(tick, w);
+    const InstanceReport& r = out.instances[0];
+    if (!w.turning(tick) || !r.prediction_new || !r.prediction) continue;
+    ASSERT_TRUE(r.prediction->available);
+    ASSERT_FALSE(r.prediction->neighbours.empty());
+    const Seen seen{round_of(r.prediction->neighbours.front()), r.refined_ticks,
+                    r.prediction->increase[Resource::kCpu]};
+    (r.followed ? followed : first).push_back(seen);
+  }
+  ASSERT_FALSE(first.empty()) << "the turning episode was predicted at its start";
+  EXPECT_TRUE(w.disk_round(first.front().round)) << "it opened like a disk round";
+  EXPECT_LT(first.back().cpu, 0.1) << "whose outcome was no more CPU";
+  ASSERT_FALSE(followed.empty()) << "no followed prediction";
+  for (const Seen& f : followed) EXPECT_GT(f.ticks, config.predict.refine_ticks);
+  EXPECT_FALSE(w.disk_round(followed.back().round)) << "its latest ticks are a CPU round's";
+  EXPECT_GT(followed.back().cpu, 0.5) << "and predict the CPU round's increase";
+  EXPECT_LT(followed.back().ticks, 40) << "while the CPU still ramps";
 }
 
 TEST(DecisionEngine, SameInputGivesSameDecisions) {

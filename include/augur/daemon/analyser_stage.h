@@ -91,8 +91,9 @@ class DecisionAnalyserStage final : public AnalyserStage {
   [[nodiscard]] store::BaselineRecord baseline_record(std::string key, const drift::Baseline& b,
                                                       std::int64_t unix_ms) const;
   void report_episode(const drift::Analysis& a, const drift::EpisodeEvent& e);
-  // refined_ticks: 0 for an episode's first prediction, n when made again n ticks in.
-  void report_prediction(const Prediction& p, int refined_ticks);
+  // refined_ticks: 0 for an episode's first prediction, n when made again n ticks in;
+  // followed: made from the episode's latest ticks after its refinement.
+  void report_prediction(const Prediction& p, int refined_ticks, bool followed);
   void report_tick(const engine::TickOutput& out);
   void publish(const engine::TickOutput& out);
   void drop_paused(std::vector<Plan>& plans);

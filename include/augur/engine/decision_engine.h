@@ -13,7 +13,11 @@
 //     ends or the horizon passes. With refine_ticks > 0 the pattern is refined on each of
 //     the episode's next refine_ticks ticks (direction: the mean of the ticks so far,
 //     magnitude: their peak) and the prediction is made again from it; the pattern is
-//     returned as opened once refined (or when its episode ends, or it is labelled, first);
+//     returned as opened once refined (or when its episode ends, or it is labelled, first).
+//     Past the refinement the prediction follows the episode: on each further tick it is
+//     made again from the mean of the episode's latest refine_ticks + 1 directions, and
+//     replaces the one in force, until its horizon, when it names other neighbours on two
+//     successive ticks;
 //  3. then one planner pass over every sampled instance, and the scorer observes need and
 //     allocation before it records the tick's would-be increases.
 // An instance missing from a new instance list is forgotten by every part.
@@ -68,8 +72,12 @@ struct InstanceReport {
   std::string instance_id;
   const drift::Analysis* analysis = nullptr;  // valid until the next tick
   std::optional<Prediction> prediction;       // in force this tick, if any
-  bool prediction_new = false;                // made on this tick (episode start or refined)
-  int refined_ticks = 0;  // a new prediction's ticks of refinement (0: at the episode's start)
+  bool prediction_new = false;  // made on this tick (episode start, refined or followed)
+  // A new prediction's ticks into its episode (0: at the episode's start).
+  int refined_ticks = 0;
+  // Made after the refinement from the episode's latest ticks, because they matched other
+  // past patterns than the prediction in force.
+  bool followed = false;
   plan::InstanceDecision decision;
 };
 
@@ -118,6 +126,10 @@ class DecisionEngine {
                         Known& known, TickOutput& out, InstanceReport& report);
   // One refinement of the instance's new episode (refine_ticks), and its prediction again.
   void refine(const drift::Analysis& a, const TickInput& input, Known& known, TickOutput& out,
+              InstanceReport& report);
+  // Past its refinement, the prediction again from the episode's latest refine_ticks + 1
+  // ticks; a new one only when it names other neighbours, the same on two successive ticks.
+  void follow(const drift::Analysis& a, const TickInput& input, Known& known,
               InstanceReport& report);
   // Ends a refinement, if any: the pattern as refined so far is returned as opened.
   void finish_refining(Known& known, TickOutput& out);
