@@ -45,12 +45,29 @@ DomainStatsReading reading(const std::string& id, double cpu_s, Nanos age) {
   return r;
 }
 
-TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReportedOnce) {
-  auto layout = host::read_cgroup_layout("/proc");
-  ASSERT_TRUE(layout) << layout.error().message();
-  const std::vector<std::string> names = {"task-clock"};
-  auto events = encode_events(names);
-  ASSERT_TRUE(events) << events.error().message();
+// The real Sampler on this host's cgroups, counting task-clock, with libvirt's readings
+// coming from `script`.
+class DomainReadingTime : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto layout = host::read_cgroup_layout("/proc");
+    ASSERT_TRUE(layout) << layout.error().message();
+    layout_ = std::move(layout).value();
+  }
+  Sampler make_sampler(std::deque<Result<DomainStatsReading>> script) {
+    const std::vector<std::string> names = {"task-clock"};
+    auto events = encode_events(names);
+    EXPECT_TRUE(events) << events.error().message();
+    return Sampler(std::make_unique<ThreadCounterSet>(std::move(events).value()), layout_,
+                   UsageReader(layout_), HostUsageReader(), read_host_capacity("/proc", "/sys", {}),
+                   {}, std::make_unique<ScriptedReadings>(std::move(script)));
+  }
+
+ private:
+  host::CgroupLayout layout_;
+};
+
+TEST_F(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReportedOnce) {
   const std::string id = "static:self";
   std::deque<Result<DomainStatsReading>> script;
   script.push_back(reading(id, 10.0, 0ns));                  // t = 0
@@ -60,9 +77,7 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
   script.push_back(Error{"libvirt has not answered", "x"});  // t = 4
   script.push_back(Error{"libvirt has not answered", "x"});  // t = 5
   script.push_back(reading(id, 14.0, 0ns));                  // t = 6: 2.5 s of CPU in 4.5 s
-  Sampler sampler(std::make_unique<ThreadCounterSet>(std::move(events).value()), *layout,
-                  UsageReader(*layout), HostUsageReader(), read_host_capacity("/proc", "/sys", {}),
-                  {}, std::make_unique<ScriptedReadings>(std::move(script)));
+  Sampler sampler = make_sampler(std::move(script));
   Instance self;
   self.id = id;
   self.name = "self";
@@ -110,12 +125,7 @@ TEST(DomainReadingTime, ALateReadingGivesRatesOverItsOwnTimeAndTheOutageIsReport
 // A VM's memory comes from libvirt alone: while libvirt has not answered (augurd's first
 // ticks, a slow or failing libvirtd) its cgroup's usage (QEMU's own memory and page cache
 // besides the guest's) is not passed off as the VM's memory. Other instances keep theirs.
-TEST(DomainReadingTime, AVmHasNoMemoryReadingWhileLibvirtHasNotAnswered) {
-  auto layout = host::read_cgroup_layout("/proc");
-  ASSERT_TRUE(layout) << layout.error().message();
-  const std::vector<std::string> names = {"task-clock"};
-  auto events = encode_events(names);
-  ASSERT_TRUE(events) << events.error().message();
+TEST_F(DomainReadingTime, AVmHasNoMemoryReadingWhileLibvirtHasNotAnswered) {
   const std::string vm_id = "static:vm";
   const std::string process_id = "static:process";
   std::deque<Result<DomainStatsReading>> script;
@@ -127,9 +137,7 @@ TEST(DomainReadingTime, AVmHasNoMemoryReadingWhileLibvirtHasNotAnswered) {
   DomainStatsReading again = reading(vm_id, 10.5, 0ns);
   again.domains[vm_id].balloon_rss_kib = 200 * 1024;
   script.push_back(again);  // t = 3: rates from here on
-  Sampler sampler(std::make_unique<ThreadCounterSet>(std::move(events).value()), *layout,
-                  UsageReader(*layout), HostUsageReader(), read_host_capacity("/proc", "/sys", {}),
-                  {}, std::make_unique<ScriptedReadings>(std::move(script)));
+  Sampler sampler = make_sampler(std::move(script));
   auto self_as = [&](const std::string& id, InstanceKind kind) {
     Instance i;
     i.id = id;
