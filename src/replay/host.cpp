@@ -12,6 +12,9 @@ constexpr std::int64_t kDaySeconds = 86400;
 constexpr double kInitialMeanFactor = 1.25;  // EVALUATION.md
 constexpr double kInitialQuantile = 0.95;    // disk and network
 constexpr double kStepTolerance = 0.10;      // an instance's step may differ this much from Δ
+// 95 years of 5-minute steps: a grid longer than this comes from a stray timestamp, and
+// allocating it would exhaust memory before the replay could say so.
+constexpr std::size_t kMaxTicks = 10'000'000;
 
 std::size_t idx(Resource r) {
   return static_cast<std::size_t>(r);
@@ -128,6 +131,12 @@ Result<HostModel> build_host(const trace::Trace& trace, const HostOptions& optio
     h.app_type = in.app_type;
     h.first_tick = tick_of(in.timestamps_s.front());
     h.last_tick = tick_of(in.timestamps_s.back());
+    if (h.last_tick >= kMaxTicks) {
+      host.grid.skipped_instances.push_back(
+          in.id + ": ends " + std::to_string(h.last_tick) + " steps after the trace's start, " +
+          "more than the " + std::to_string(kMaxTicks) + " a replay holds (a stray timestamp?)");
+      continue;
+    }
     const std::size_t span = h.span();
     h.present.assign(span, 0);
     for (std::size_t r = 0; r < kResourceCount; ++r) h.demand[r].assign(span, kUnknown);

@@ -9,7 +9,10 @@ namespace {
 
 enum class Kind { kAlibaba, kGoogle, kAzure };
 
-// "..._grouped_300_seconds..." -> 300; 0 when absent.
+constexpr std::int64_t kSecondsPerYear = 366LL * 24 * 3600;
+
+// "..._grouped_300_seconds..." -> 300; 0 when absent or longer than a year (a window that
+// long is no usage trace, and row x step must stay far from int64's edge).
 std::int64_t step_from_name(std::string_view name) {
   constexpr std::string_view kKey = "grouped_";
   auto at = name.find(kKey);
@@ -17,7 +20,10 @@ std::int64_t step_from_name(std::string_view name) {
   auto rest = name.substr(at + kKey.size());
   auto us = rest.find('_');
   std::int64_t v = 0;
-  if (us == std::string_view::npos || !parse_int64(rest.substr(0, us), v) || v <= 0) return 0;
+  if (us == std::string_view::npos || !parse_int64(rest.substr(0, us), v) || v <= 0 ||
+      v > kSecondsPerYear) {
+    return 0;
+  }
   return v;
 }
 
@@ -117,7 +123,7 @@ Result<Trace> parse_aggregate(std::string_view text, std::string_view source) {
     std::int64_t ts = row_index * step_s;
     std::size_t first_value = 0;
     if (kind == Kind::kAzure) {
-      ok = parse_int64(f[0], ts) && ts >= 0;
+      ok = parse_timestamp(f[0], ts);
       first_value = 1;
       if (!ok) {
         rep.drop(src, ln, "bad timestamp");

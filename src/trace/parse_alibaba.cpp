@@ -151,6 +151,9 @@ Result<Trace> parse_alibaba_machine(std::string_view usage_text, std::string_vie
   if (options.step.count() <= 0 || options.max_gap_steps < 1) {
     return Error{"alibaba-machine: step and max_gap_steps must be positive", src};
   }
+  if (options.step.count() > kMaxTimestampS / options.max_gap_steps) {
+    return Error{"alibaba-machine: step times max_gap_steps is beyond any trace's length", src};
+  }
   Trace trace;
   trace.format = "alibaba-machine";
   trace.path = src;
@@ -176,7 +179,7 @@ Result<Trace> parse_alibaba_machine(std::string_view usage_text, std::string_vie
       rep.drop(src, ln, "empty machine id");
       continue;
     }
-    if (!parse_int64(f[1], o.ts) || o.ts < 0) {
+    if (!parse_timestamp(f[1], o.ts)) {
       rep.drop(src, ln, "bad timestamp");
       continue;
     }

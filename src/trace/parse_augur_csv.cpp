@@ -96,7 +96,7 @@ Result<Trace> parse_augur_csv(std::string_view text, std::string_view source) {
       continue;
     }
     std::int64_t ts = 0;
-    if (!parse_int64(f[0], ts) || ts < 0) {
+    if (!parse_timestamp(f[0], ts)) {
       rep.drop(src, ln, "bad timestamp");
       continue;
     }

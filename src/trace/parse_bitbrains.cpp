@@ -65,7 +65,7 @@ Result<Trace> parse_bitbrains(std::string_view text, std::string_view instance_i
       }
       ts = static_cast<std::int64_t>(tsd);
     }
-    if (ts <= 0) {
+    if (ts <= 0 || ts > kMaxTimestampS) {
       rep.drop(src, ln, "bad timestamp");
       continue;
     }

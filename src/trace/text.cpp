@@ -45,4 +45,11 @@ bool parse_int64(std::string_view text, std::int64_t& out) {
   return true;
 }
 
+bool parse_timestamp(std::string_view text, std::int64_t& out) {
+  std::int64_t v = 0;
+  if (!parse_int64(text, v) || v < 0 || v > kMaxTimestampS) return false;
+  out = v;
+  return true;
+}
+
 }  // namespace augur::trace

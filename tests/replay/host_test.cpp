@@ -134,6 +134,21 @@ TEST(HostModel, InstanceWithAnotherStepIsSkippedWithTheReason) {
   EXPECT_NE(host->grid.skipped_instances[0].find("fast: step 30 s"), std::string::npos);
 }
 
+TEST(HostModel, InstanceWithAStrayFarTimestampIsSkippedNotAllocated) {
+  test::Series s;
+  s.cpu = test::repeat(1.0, 5);
+  auto stray = test::make_instance("stray", s, 300);
+  stray.timestamps_s.back() = 4'000'000'000'000;  // 13 billion steps after the start
+  auto host = build_host(test::make_trace({test::make_instance("a", s, 300), stray}));
+  ASSERT_TRUE(host.has_value()) << host.error().message();
+  EXPECT_EQ(host->instances.size(), 1u);
+  EXPECT_EQ(host->ticks, 5u);
+  ASSERT_EQ(host->grid.skipped_instances.size(), 1u);
+  EXPECT_NE(host->grid.skipped_instances[0].find("stray: ends 13333333333 steps"),
+            std::string::npos)
+      << host->grid.skipped_instances[0];
+}
+
 TEST(HostModel, NothingToReplayIsAnError) {
   auto host = build_host(test::make_trace({}));
   EXPECT_FALSE(host.has_value());

@@ -50,6 +50,24 @@ TEST(Aggregate, FolderLoadsEveryCsvAsOneAggregate) {
   for (const auto& i : t->instances) EXPECT_TRUE(i.aggregate);
 }
 
+TEST(Aggregate, AStepLongerThanAYearInTheNameFallsBackTo300s) {
+  const std::string text =
+      "cpu_util_percent,mem_util_percent,net_in,net_out,disk_io_percent\n"
+      "10,80,30,20,5\n20,70,40,30,6\n";
+  auto t = parse_aggregate(text, "x_grouped_9223372036854775807_seconds.csv");
+  ASSERT_TRUE(t.has_value()) << t.error().message();
+  EXPECT_EQ(t->instances[0].step, std::chrono::seconds(300));
+}
+
+TEST(Aggregate, AzureTimestampsBeyondAnyTraceAreBadRows) {
+  auto t = parse_aggregate(
+      "timestamp,cpu_usage,assigned_mem\n0,250,2\n300,300,3\n"
+      "1000000000001,300,3\n",
+      "azure.csv");
+  ASSERT_TRUE(t.has_value()) << t.error().message();
+  EXPECT_EQ(t->report.dropped_rows.at("bad timestamp"), 1u);
+}
+
 TEST(Aggregate, UnknownHeaderIsAnError) {
   EXPECT_FALSE(parse_aggregate("a,b\n1,2\n", "x.csv").has_value());
 }

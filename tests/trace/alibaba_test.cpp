@@ -86,5 +86,26 @@ TEST(Alibaba, RejectsNonPositiveStep) {
   EXPECT_FALSE(parse_alibaba_machine("m_1,0,1,1,,,1,1,1\n", "", "x", o).has_value());
 }
 
+// fuzz_trace: a timestamp near int64's max / 60 overflowed when rounded up to the step.
+TEST(Alibaba, TimestampsBeyondAnyTraceAreBadRows) {
+  const std::string usage =
+      "m_1,153722867280912931,50,80,,,10,20,5\n"
+      "m_1,-60,50,80,,,10,20,5\n"
+      "m_1,0,50,80,,,10,20,5\n"
+      "m_1,60,50,80,,,10,20,5\n";
+  auto t = parse_alibaba_machine(usage, "", "big.csv");
+  ASSERT_TRUE(t.has_value()) << t.error().message();
+  EXPECT_EQ(t->report.dropped_rows.at("bad timestamp"), 2u);
+  ASSERT_EQ(t->instances.size(), 1u);
+  EXPECT_EQ(t->instances[0].timestamps_s, (std::vector<std::int64_t>{0, 60}));
+}
+
+TEST(Alibaba, RejectsAStepWhoseGapOverflows) {
+  AlibabaOptions o;
+  o.step = std::chrono::seconds(kMaxTimestampS);
+  o.max_gap_steps = 5;
+  EXPECT_FALSE(parse_alibaba_machine("m_1,0,1,1,,,1,1,1\n", "", "x", o).has_value());
+}
+
 }  // namespace
 }  // namespace augur::trace

@@ -72,11 +72,13 @@ TEST(Bitbrains, TimestampBeyondInt64IsABadRowNotUndefinedBehaviour) {
       "Network received throughput [KB/s];\tNetwork transmitted throughput [KB/s]\n"
       "1.37263E109;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n"
       "-9.3E18;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n"
+      // Within int64 but past kMaxTimestampS (year ~33 700): as bad.
+      "2000000000000;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n"
       "1372629804;\t2;\t5852.0;\t585.2;\t10.0;\t8388608.0;\t1048576.0;\t1;\t1;\t1;\t1\n";
   auto t = parse_bitbrains(text, "vm", "huge.csv");
   ASSERT_TRUE(t.has_value()) << t.error().message();
   EXPECT_EQ(t->report.rows_used, 1u);
-  EXPECT_EQ(t->report.dropped_rows.at("bad timestamp"), 2u);
+  EXPECT_EQ(t->report.dropped_rows.at("bad timestamp"), 3u);
 }
 
 TEST(Bitbrains, FolderLoadSkipsEmptyAndForeignFilesWithReasons) {

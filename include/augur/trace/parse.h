@@ -79,4 +79,11 @@ void split_fields(std::string_view line, std::string_view sep, std::vector<std::
 [[nodiscard]] bool parse_double(std::string_view text, double& out);
 [[nodiscard]] bool parse_int64(std::string_view text, std::int64_t& out);
 
+// The latest timestamp (seconds) a trace row may carry, about the year 33 700. Later is
+// garbage, and the bound keeps resampling arithmetic (a timestamp rounded up to a step,
+// plus a step) far from int64's edge (fuzz_trace found 153722867280912931 * 60).
+inline constexpr std::int64_t kMaxTimestampS = 1'000'000'000'000;
+// parse_int64 within [0, kMaxTimestampS].
+[[nodiscard]] bool parse_timestamp(std::string_view text, std::int64_t& out);
+
 }  // namespace augur::trace
