@@ -18,22 +18,13 @@ constexpr std::int64_t kEvictionPeriodMs = 3'600'000;
 
 }  // namespace
 
-// A new episode's pattern while it is refined (EngineOptions::refine_ticks).
-struct Refining {
-  std::string app_type;
-  SteadyTime start{};
-  int ticks = 0;            // refinements so far
-  std::vector<double> sum;  // of the episode's directions, its start's included
-  double peak = 0;          // of their scores
-  predict::Pattern latest;  // as the labeller holds it
-};
-
-// An episode past its refinement, whose prediction follows its latest ticks
-// (EngineOptions::refine_ticks): an episode that opens like one past pattern and turns into
-// another (a service's ramp that starts with page faults) is predicted from the second once
-// its latest ticks look like it. A new match replaces the prediction in force once it has
-// held on two successive ticks: latest ticks about as near to two patterns would otherwise
-// swap the prediction back and forth.
+// An episode's latest ticks (EngineOptions::refine_ticks > 0), from which its prediction is
+// made again. Over the first refine_ticks ticks its pattern is refined from them (they are
+// then all of the episode's ticks); past that the prediction follows them: an episode that
+// opens like one past pattern and turns into another (a service's ramp that starts with
+// page faults) is predicted from the second once its latest ticks look like it. A new match
+// replaces the prediction in force once it has held on two successive ticks: latest ticks
+// about as near to two patterns would otherwise swap the prediction back and forth.
 struct Following {
   std::string app_type;
   SteadyTime start{};
@@ -50,8 +41,9 @@ struct DecisionEngine::Known {
   int priority = 0;
   std::optional<Prediction> prediction;
   SteadyTime prediction_until{};
-  std::optional<Refining> refining;
   std::optional<Following> following;
+  // The new episode's pattern while it is refined, as the labeller holds it.
+  std::optional<predict::Pattern> refining;
 };
 
 namespace {
@@ -66,6 +58,23 @@ bool same_neighbours(const Prediction& a, const Prediction& b) {
     }
   }
   return true;
+}
+
+// The query for an episode's latest ticks: their mean direction and the episode's peak.
+predict::PredictionQuery latest_ticks_query(const std::string& instance_id, const Following& f,
+                                            const ResourceVector& host_utilisation) {
+  predict::PredictionQuery q;
+  q.instance_id = instance_id;
+  q.app_type = f.app_type;
+  q.at = f.start;
+  q.delta.assign(f.recent.front().size(), 0.0);
+  for (const std::vector<double>& d : f.recent) {
+    for (std::size_t i = 0; i < d.size(); ++i) q.delta[i] += d[i];
+  }
+  for (double& v : q.delta) v /= static_cast<double>(f.recent.size());
+  q.magnitude = f.peak;
+  q.host_utilisation = host_utilisation;
+  return q;
 }
 
 }  // namespace
@@ -190,8 +199,7 @@ void DecisionEngine::on_episode_start(const DriftEpisode& episode, const Sample&
     predict::Pattern copy = *pattern;
     if (labeller_.open(std::move(*pattern))) {
       if (options_.refine_ticks > 0) {
-        known.refining = Refining{episode.app_type,  episode.start,      0,
-                                  episode.direction, episode.peak_score, std::move(copy)};
+        known.refining = std::move(copy);
       } else {
         out.opened.push_back(std::move(copy));
       }
@@ -206,35 +214,24 @@ void DecisionEngine::on_episode_start(const DriftEpisode& episode, const Sample&
   }
 }
 
-void DecisionEngine::follow(const drift::Analysis& a, const TickInput& input, Known& known,
-                            InstanceReport& report) {
+bool DecisionEngine::track(const drift::Analysis& a, Known& known) {
   Following& f = *known.following;
-  if (!f.recent.empty() && a.episode_direction.size() != f.recent.front().size()) {
-    known.following.reset();  // the feature table changed under the episode
-    return;
-  }
+  if (a.episode_direction.size() != f.recent.front().size()) return false;
   ++f.ticks;
   f.recent.push_back(a.episode_direction);
   while (f.recent.size() > static_cast<std::size_t>(options_.refine_ticks) + 1) {
     f.recent.pop_front();
   }
   f.peak = std::max(f.peak, a.episode_score);
-  if (known.refining) return;  // refine() makes the prediction from the same ticks
+  return true;
+}
+
+void DecisionEngine::follow(const TickInput& input, Known& known, InstanceReport& report) {
+  Following& f = *known.following;
   // The episode's prediction applies for one horizon from its start (the planner measures
   // its increase from the need it first saw): following replaces it within that time only.
   if (!known.prediction || input.at > known.prediction_until) return;
-  predict::PredictionQuery q;
-  q.instance_id = known.id;
-  q.app_type = f.app_type;
-  q.at = f.start;
-  q.delta.assign(f.recent.front().size(), 0.0);
-  for (const std::vector<double>& d : f.recent) {
-    for (std::size_t i = 0; i < d.size(); ++i) q.delta[i] += d[i];
-  }
-  for (double& v : q.delta) v /= static_cast<double>(f.recent.size());
-  q.magnitude = f.peak;
-  q.host_utilisation = input.host_utilisation;
-  Prediction p = predictor_.predict(q);
+  Prediction p = predictor_.predict(latest_ticks_query(known.id, f, input.host_utilisation));
   // Only another match is a new prediction; the one in force is not dropped for latest
   // ticks that match nothing.
   if (!p.available || same_neighbours(*known.prediction, p)) {
@@ -252,34 +249,22 @@ void DecisionEngine::follow(const drift::Analysis& a, const TickInput& input, Kn
   report.followed = true;
 }
 
-void DecisionEngine::refine(const drift::Analysis& a, const TickInput& input, Known& known,
-                            TickOutput& out, InstanceReport& report) {
-  Refining& r = *known.refining;
-  if (a.episode_direction.size() != r.sum.size()) return finish_refining(known, out);
-  for (std::size_t i = 0; i < r.sum.size(); ++i) r.sum[i] += a.episode_direction[i];
-  r.peak = std::max(r.peak, a.episode_score);
-  ++r.ticks;
-  std::vector<double> mean(r.sum);
-  for (double& v : mean) v /= r.ticks + 1;
-  auto refined = labeller_.refine(r.latest.id, mean, r.peak);
+void DecisionEngine::refine(const TickInput& input, Known& known, TickOutput& out,
+                            InstanceReport& report) {
+  const Following& f = *known.following;
+  predict::PredictionQuery q = latest_ticks_query(known.id, f, input.host_utilisation);
+  auto refined = labeller_.refine(known.refining->id, q.delta, f.peak);
   if (!refined) return finish_refining(known, out);  // keeps the pattern as it was
-  r.latest = std::move(*refined);
-  predict::PredictionQuery q;
-  q.instance_id = known.id;
-  q.app_type = r.app_type;
-  q.at = r.start;
-  q.delta = std::move(mean);
-  q.magnitude = r.peak;
-  q.host_utilisation = input.host_utilisation;
+  *known.refining = std::move(*refined);
   known.prediction = predictor_.predict(q);
   report.prediction_new = true;
-  report.refined_ticks = r.ticks;
-  if (r.ticks >= options_.refine_ticks) finish_refining(known, out);
+  report.refined_ticks = f.ticks;
+  if (f.ticks >= options_.refine_ticks) finish_refining(known, out);
 }
 
 void DecisionEngine::finish_refining(Known& known, TickOutput& out) {
   if (!known.refining) return;
-  out.opened.push_back(std::move(known.refining->latest));
+  out.opened.push_back(std::move(*known.refining));
   known.refining.reset();
 }
 
@@ -302,8 +287,8 @@ TickOutput DecisionEngine::tick(const TickInput& input) {
     predict::LabelEvents labels = labeller_.observe(s, input.unix_ms);
     for (predict::Pattern& p : labels.labelled) {
       // Labelled before its refinement ended (a horizon shorter than it): opened as it is.
-      if (known.refining && known.refining->latest.id == p.id) {
-        known.refining->latest = p;
+      if (known.refining && known.refining->id == p.id) {
+        *known.refining = p;
         finish_refining(known, out);
       }
       predict::Pattern copy = p;
@@ -330,9 +315,15 @@ TickOutput DecisionEngine::tick(const TickInput& input) {
       known.following.reset();
     }
     // An empty direction: a window with nothing present.
-    if (!started && a.in_episode && !a.episode_direction.empty()) {
-      if (known.following) follow(a, input, known, report);
-      if (known.refining) refine(a, input, known, out, report);
+    if (!started && a.in_episode && !a.episode_direction.empty() && known.following) {
+      if (!track(a, known)) {  // the feature table changed under the episode
+        finish_refining(known, out);
+        known.following.reset();
+      } else if (known.refining) {
+        refine(input, known, out, report);  // the prediction from the same ticks
+      } else {
+        follow(input, known, report);
+      }
     }
     if (known.prediction && input.at > known.prediction_until) known.prediction.reset();
     report.prediction = known.prediction;

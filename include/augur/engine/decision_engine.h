@@ -124,13 +124,14 @@ class DecisionEngine {
   Known& known_for(const std::string& id);
   void on_episode_start(const DriftEpisode& episode, const Sample& sample, const TickInput& input,
                         Known& known, TickOutput& out, InstanceReport& report);
+  // Adds this tick to the episode's latest directions and peak; false when the feature
+  // table changed under the episode.
+  bool track(const drift::Analysis& a, Known& known);
   // One refinement of the instance's new episode (refine_ticks), and its prediction again.
-  void refine(const drift::Analysis& a, const TickInput& input, Known& known, TickOutput& out,
-              InstanceReport& report);
+  void refine(const TickInput& input, Known& known, TickOutput& out, InstanceReport& report);
   // Past its refinement, the prediction again from the episode's latest refine_ticks + 1
   // ticks; a new one only when it names other neighbours, the same on two successive ticks.
-  void follow(const drift::Analysis& a, const TickInput& input, Known& known,
-              InstanceReport& report);
+  void follow(const TickInput& input, Known& known, InstanceReport& report);
   // Ends a refinement, if any: the pattern as refined so far is returned as opened.
   void finish_refining(Known& known, TickOutput& out);
 
