@@ -1,14 +1,17 @@
 // Two augurd processes, host-a and host-b, on one real PostgreSQL server, each enforcing CPU
 // quotas on a real cgroup v1 controller of its own; both cgroups are of application type
 // "web" and run the same phased workload (augur/demo/phased_workload.h). Host A's workload
-// starts its phases at 36 s; its first episode (labelled 10 s later, while the server is
+// starts its phases at 36 s, every 40 s; its first episode (labelled 10 s later, while the server is
 // down) becomes a labelled pattern in PostgreSQL once the outbox drains. Whether a later
 // phase opens a second episode depends on when the first one ends, which the host's noise
 // moves, so the scenario needs only the first (min_neighbours 1).
 // Host B's starts at 96 s: by then B has pulled A's patterns, and the prediction for B's
 // first phase is made from them. (B may have opened an episode of its own before, when A's
 // phases took the CPUs from it: that one is labelled too, so the check is that A's patterns
-// are among the neighbours, not that they are the only ones.) Meanwhile the server is stopped for
+// are among the neighbours, not that they are the only ones.) A's second phase ends 8 s
+// before B's starts, so that an episode A's load opens on B has ended by then: with A's
+// phases 24 s apart, A's third one took the CPUs until B's phase began, and under the
+// sanitizers B's episode once opened on it 1.2 s early and held through B's phase. Meanwhile the server is stopped for
 // 20 s and started again: both daemons keep ticking, their outboxes drain, and after both stop
 // every record each host made is in PostgreSQL exactly once.
 #include <gtest/gtest.h>
@@ -115,7 +118,8 @@ TEST(AugurdFleet, HostALabelsHostBPredictsAndAnOutageLosesNothing) {
   const std::string suffix = std::to_string(::getpid());
   Host a{"host-a", {}, "augur-fleet-a-" + suffix};
   Host b{"host-b", {}, "augur-fleet-b-" + suffix};
-  demo::PhaseSchedule a_schedule;  // phases from 36 s, every 24 s
+  demo::PhaseSchedule a_schedule;  // phases at 36 and 76 s, loading until 48 and 88 s
+  a_schedule.period_s = 40;
   demo::PhaseSchedule b_schedule;
   b_schedule.warmup_s = 96;
   constexpr double kPauseAt = 44;

@@ -350,6 +350,7 @@ class Run {
     r_.removal = o_.removal;
     r_.interval_s = std::chrono::duration<double>(o_.sampling_interval).count();
     r_.bounds_rss_slope = o_.rss_slope_bound_kib_per_min;
+    r_.rss_judged = o_.judge_rss;
     r_.bounds_own_fds = o_.own_fd_allowance;
     r_.bounds_threads = o_.thread_allowance;
     r_.bounds_tick_ratio = o_.min_tick_ratio;
@@ -803,7 +804,7 @@ class Run {
       fail(format("threads not flat after warm-up: %.0f..%.0f (allowance %ld)", r_.threads.min,
                   r_.threads.max, o_.thread_allowance));
     }
-    if (r_.rss_slope_kib_per_min > o_.rss_slope_bound_kib_per_min) {
+    if (o_.judge_rss && r_.rss_slope_kib_per_min > o_.rss_slope_bound_kib_per_min) {
       fail(format("RSS grows after warm-up: %+.1f KiB/min (bound %.0f)", r_.rss_slope_kib_per_min,
                   o_.rss_slope_bound_kib_per_min));
     }
@@ -923,10 +924,12 @@ std::string SoakResult::report() const {
       fds_per_cgroup, fds_per_cgroup_max, fds_per_process, fds_stale_max);
   out +=
       format("  threads: %.0f..%.0f (allowance %ld)\n", threads.min, threads.max, bounds_threads);
+  const std::string rss_bound =
+      rss_judged ? format("bound %.0f", bounds_rss_slope) : "not judged: sanitizer build";
   out += format(
-      "  VmRSS: %.0f..%.0f KiB, slope %+.1f KiB/min (bound %.0f; %+.1f bytes per instance "
+      "  VmRSS: %.0f..%.0f KiB, slope %+.1f KiB/min (%s; %+.1f bytes per instance "
       "per tick), residual %.0f KiB; RssAnon: %.0f..%.0f KiB, slope %+.1f KiB/min\n",
-      rss_kib.min, rss_kib.max, rss_slope_kib_per_min, bounds_rss_slope,
+      rss_kib.min, rss_kib.max, rss_slope_kib_per_min, rss_bound.c_str(),
       rss_slope_bytes_per_instance_tick, rss_residual_kib, rss_anon_kib.min, rss_anon_kib.max,
       rss_anon_slope_kib_per_min);
   out += format(

@@ -37,6 +37,9 @@ struct SoakOptions {
   unsigned seed = 11;
   // Verdict bounds (docs/reliability.md#soak says how they were chosen).
   double rss_slope_bound_kib_per_min = 256;
+  // False in sanitizer builds: ASan's quarantine and shadow memory grow RSS by design, so the
+  // slope is reported but not judged (ASan's leak check at augurd's exit covers leaks there).
+  bool judge_rss = true;
   // fds that belong to neither a soak cgroup nor its process: augurd briefly holds one or two
   // more now and then (/proc/self/fd while the metrics publisher counts its fds, a second
   // handle on /proc/<augurd>/net/dev), which a measurement can catch.
@@ -144,6 +147,7 @@ struct SoakResult {
   double store_growth_kib_per_min = 0;  // slope of store_bytes over the slow polls
   int exit_code = -999;
   double bounds_rss_slope = 0;
+  bool rss_judged = true;
   long bounds_own_fds = 0;
   long bounds_threads = 0;
   double bounds_tick_ratio = 0;
