@@ -16,6 +16,11 @@ Result<CommandLine, ParseExit> parse_command_line(int argc, const char* const* a
   app.add_option("--log-level", cl.log_level,
                  "trace|debug|info|warn|error|critical|off (overrides log.level)");
   app.add_flag("-V,--version", cl.print_version, "print the version and exit");
+  // Listed for --help only: augurd_main runs the demo before this parser sees --demo.
+  bool demo = false;
+  app.add_flag("--demo", demo,
+               "run the live demo instead of the daemon (root; --demo-rounds N, --demo-log FILE; "
+               "augurd(8))");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

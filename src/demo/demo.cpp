@@ -1,7 +1,6 @@
 // The demo: three copies of a phased web-like workload (page faults, then a CPU ramp), each in
-// its own cgroup v1 cpu cgroup (with the same-named cgroup2 group, which discovery globs on a
-// hybrid host), all started at the same moment from the same quota on the same schedule and
-// run side by side for the whole demo:
+// its own CPU cgroup (v1 or v2: cpu_cgroup.h), all started at the same moment from the same quota
+// on the same schedule and run side by side for the whole demo:
 //   augur     the real augurd (/proc/self/exe) in enforce mode, with a generated config;
 //   static    the quota stays where it started;
 //   reactive  replay's `reactive` policy, the Kubernetes VPA recommender with its defaults
@@ -44,6 +43,7 @@
 #include "augur/host/cgroup_layout.h"
 #include "augur/host/open_file.h"
 #include "augur/host/pressure.h"
+#include "cpu_cgroup.h"
 #include "vpa_controller.h"
 
 namespace augur::demo {
@@ -116,42 +116,13 @@ PhaseSchedule demo_schedule() {
   return s;
 }
 
-// Where the demo makes its cgroups: the v1 cpu hierarchy (the quota), and the cgroup2 mount
-// when there is one (a hybrid host), because Augur's discovery globs there first.
-struct Hierarchies {
-  std::string cpu;
-  std::string unified;  // empty: none mounted
-};
-
-// The hierarchies from /proc/self/mountinfo, or why this host cannot run the demo.
-std::optional<Hierarchies> find_hierarchies(std::string& why) {
+// The CPU hierarchy from /proc/self/mountinfo, or why this host cannot run the demo.
+Result<CpuHierarchy> find_hierarchy() {
   auto layout = host::read_cgroup_layout();
-  if (!layout) {
-    why = "cannot read the cgroup layout: " + layout.error().message();
-    return std::nullopt;
-  }
-  const host::CgroupMount* cpu = layout->v1_for("cpu");
-  if (cpu == nullptr) {
-    why =
-        "needs the cgroup v1 cpu controller (a v1 or hybrid cgroup layout); this host's layout "
-        "is '" +
-        std::string(host::cgroup_mode_name(layout->mode)) + "'" +
-        (layout->mode == host::CgroupMode::kUnified
-             ? " (cgroup v2 only): the demo sets quotas through cpu.cfs_quota_us; boot with "
-               "systemd.unified_cgroup_hierarchy=0 to try it"
-             : "");
-    return std::nullopt;
-  }
-  Hierarchies h;
-  h.cpu = cpu->mount_point;
-  if (layout->unified) h.unified = layout->unified->mount_point;
-  if (::access(h.cpu.c_str(), W_OK) != 0 ||
-      (!h.unified.empty() && ::access(h.unified.c_str(), W_OK) != 0)) {
-    why = "needs a writable cgroup v1 cpu controller at " + h.cpu +
-          (h.unified.empty() ? std::string() : " and a writable cgroup2 tree at " + h.unified);
-    return std::nullopt;
-  }
-  return h;
+  if (!layout)
+    return Error{"cannot read the cgroup layout: " + layout.error().message(),
+                 "/proc/self/mountinfo"};
+  return prepare_cpu_hierarchy(*layout);
 }
 
 // The host's CPU utilisation (all CPUs, 0..1) between two calls, from /proc/stat.
@@ -186,24 +157,14 @@ constexpr std::size_t index_of(Policy p) {
   return static_cast<std::size_t>(p);
 }
 
-struct CpuStat {
-  long periods = 0;
-  long throttled_periods = 0;
-  long throttled_ns = 0;
-  // CPU pressure stall ("some" total, µs) of the copy's cgroup2 group: the time some of its
-  // tasks were runnable but not running, throttled or waiting behind others. -1: no cgroup2.
-  long long cpu_stall_usec = -1;
-};
+using CpuStat = CpuThrottling;
 
 struct Group {
   std::string label;  // "augur", "static", "reactive", "batch"
   Policy policy = Policy::kStatic;
   Workload workload;
   std::string name;  // the cgroup's (and Augur's instance's) name
-  std::string cpu_dir;
-  std::string unified_dir;  // empty: no cgroup2 group
-  bool made_cpu = false;
-  bool made_unified = false;
+  CpuCgroup cgroup;
   pid_t pid = -1;
   // Read every poll.
   long quota_usec = quota_usec_for(kStartCores);
@@ -213,27 +174,6 @@ struct Group {
   long ticks = 0;
   int changes = 0;
 
-  [[nodiscard]] long read_quota() const {
-    const std::string t = read_file(cpu_dir + "/cpu.cfs_quota_us");
-    return t.empty() ? -1 : std::atol(t.c_str());
-  }
-  [[nodiscard]] CpuStat read_stat() const {
-    const std::string t = read_file(cpu_dir + "/cpu.stat");
-    auto get = [&t](const char* key) {
-      const std::string k = std::string(key) + " ";
-      for (std::size_t at = t.find(k); at != std::string::npos; at = t.find(k, at + 1)) {
-        if (at == 0 || t[at - 1] == '\n') return std::atol(t.c_str() + at + k.size());
-      }
-      return 0L;
-    };
-    CpuStat s{get("nr_periods"), get("nr_throttled"), get("throttled_time")};
-    if (!unified_dir.empty()) {
-      if (auto p = host::parse_pressure(read_file(unified_dir + "/cpu.pressure"))) {
-        s.cpu_stall_usec = static_cast<long long>(p->some.total_usec);
-      }
-    }
-    return s;
-  }
   // utime + stime of the workload (all its threads), in clock ticks.
   [[nodiscard]] long cpu_ticks() const {
     const std::string t = read_file("/proc/" + std::to_string(pid) + "/stat");
@@ -254,42 +194,17 @@ struct Group {
   }
 };
 
-bool make_dir(const std::string& dir, bool& made) {
-  if (::mkdir(dir.c_str(), 0755) == 0) {
-    made = true;
-    return true;
-  }
-  return false;
-}
-
 Status start_group(Group& g, Clock::time_point start) {
-  if (!make_dir(g.cpu_dir, g.made_cpu)) return errno_error("cannot create the cgroup", g.cpu_dir);
-  if (!g.unified_dir.empty() && !make_dir(g.unified_dir, g.made_unified)) {
-    return errno_error("cannot create the cgroup", g.unified_dir);
-  }
-  if (auto s =
-          actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_period_us", std::to_string(kPeriodUsec));
-      !s) {
-    return s;
-  }
-  if (auto s =
-          actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(g.quota_usec));
-      !s) {
-    return s;
-  }
+  if (auto s = g.cgroup.create(); !s) return s;
+  if (auto s = g.cgroup.set_quota(g.quota_usec, kPeriodUsec); !s) return s;
   std::fflush(stdout);
   g.pid = ::fork();
-  if (g.pid < 0) return errno_error("cannot start the workload", g.cpu_dir);
+  if (g.pid < 0) return errno_error("cannot start the workload", g.cgroup.cpu_dir());
   if (g.pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::signal(SIGINT, SIG_IGN);  // the demo stops its children itself
     ::signal(SIGHUP, SIG_IGN);
-    const std::string self = std::to_string(::getpid());
-    if (!actuate::write_kernel_file(g.cpu_dir + "/cgroup.procs", self) ||
-        (!g.unified_dir.empty() &&
-         !actuate::write_kernel_file(g.unified_dir + "/cgroup.procs", self))) {
-      ::_exit(1);
-    }
+    if (!g.cgroup.join(::getpid())) ::_exit(1);
     run_workload(g.workload, start);
   }
   return {};
@@ -302,18 +217,9 @@ void stop_child(pid_t& pid) {
   pid = -1;
 }
 
-void remove_dir(const std::string& dir, bool& made) {
-  if (!made) return;
-  for (int i = 0; i < 100 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i) {
-    std::this_thread::sleep_for(20ms);
-  }
-  made = false;
-}
-
 void remove_group(Group& g) {
   stop_child(g.pid);
-  remove_dir(g.cpu_dir, g.made_cpu);
-  remove_dir(g.unified_dir, g.made_unified);
+  g.cgroup.remove();
 }
 
 // tests/enforce/augurd_proactive_test.cpp's tuning, within the demo's bounds.
@@ -508,7 +414,7 @@ class LogTail {
 struct Demo {
   PhaseSchedule schedule = demo_schedule();
   int rounds = kDefaultRounds;
-  Hierarchies where;
+  CpuHierarchy where;
   std::string dir;       // temp dir: augurd's config, store and runtime files (and log)
   std::string log_path;  // augurd's stdout and stderr
   Clock::time_point start;
@@ -659,8 +565,7 @@ struct Demo {
     const double next = std::clamp(vpa.decide(use, pressure, q), kMinCores, kMaxCores);
     const long usec = quota_usec_for(next);
     if (usec == g.quota_usec) return;
-    if (auto s = actuate::write_kernel_file(g.cpu_dir + "/cpu.cfs_quota_us", std::to_string(usec));
-        !s) {
+    if (auto s = g.cgroup.set_quota(usec, kPeriodUsec); !s) {
       std::printf("%6.1fs reactive: cannot set the quota: %s\n", t, s.error().message().c_str());
       return;
     }
@@ -673,9 +578,9 @@ struct Demo {
 
   void read_groups() {
     for (Group& g : groups) {
-      const long q = g.read_quota();
+      const long q = g.cgroup.quota_usec();
       if (q > 0) g.quota_usec = q;
-      g.stat = g.read_stat();
+      g.stat = g.cgroup.throttling();
     }
   }
   // The first throttling of each web copy in this round.
@@ -722,7 +627,7 @@ struct Demo {
     const double run_s = schedule.run_s(rounds);
     for (Group& g : groups) {
       g.ticks = g.cpu_ticks();
-      g.stat = g.second = g.read_stat();
+      g.stat = g.second = g.cgroup.throttling();
     }
     host.utilisation();
     open_round(0, 0);
@@ -946,10 +851,9 @@ int run_demo(int argc, char** argv) {
     std::fprintf(stderr, "augurd --demo: must run as root (it creates cgroups)\n");
     return 2;
   }
-  std::string why;
-  const std::optional<Hierarchies> where = find_hierarchies(why);
+  auto where = find_hierarchy();
   if (!where) {
-    std::fprintf(stderr, "augurd --demo: %s\n", why.c_str());
+    std::fprintf(stderr, "augurd --demo: %s\n", where.error().message().c_str());
     return 2;
   }
   demo.where = *where;
@@ -978,8 +882,7 @@ int run_demo(int argc, char** argv) {
     g.policy = policy;
     g.workload = w;
     g.name = "augur-demo-" + under + "-" + tag;
-    g.cpu_dir = demo.where.cpu + "/" + g.name;
-    if (!demo.where.unified.empty()) g.unified_dir = demo.where.unified + "/" + g.name;
+    g.cgroup = CpuCgroup(demo.where, g.name);
     demo.groups.push_back(std::move(g));
   };
   add("augur", Policy::kAugur, "augur-web", web);
@@ -990,7 +893,7 @@ int run_demo(int argc, char** argv) {
   const PhaseSchedule& s = demo.schedule;
   std::printf(
       "augurd --demo: three copies of a phased web workload run side by side, each in its own "
-      "cgroup\n(cpu: %s%s), all from a %.2f-core quota on the same schedule:\n"
+      "cgroup\n(%s), all from a %.2f-core quota on the same schedule:\n"
       "  augur     under the real augurd in enforce mode (bounds %.2f..%.2f cores)\n"
       "  static    the quota stays at %.2f cores\n"
       "  reactive  replay's reactive policy, the Kubernetes VPA recommender with its defaults, "
@@ -1002,17 +905,16 @@ int run_demo(int argc, char** argv) {
       "later CPU ramps\nto %.2f cores over %.0f s, holds %.0f s, falls back. %d rounds, %.0f s. "
       "Augur predicts once it\nholds %d labelled drift episodes (past phases): rounds 1-%d are "
       "for learning; from round %d it should\nraise the quota ahead of demand.\n",
-      demo.where.cpu.c_str(),
-      demo.where.unified.empty() ? "" : (", cgroup2: " + demo.where.unified).c_str(), kStartCores,
-      kMinCores, kMaxCores, kStartCores, kMinCores, kMaxCores, kBatchCores, s.low_cores, s.warmup_s,
-      s.period_s, s.lag_s, s.high_cores, s.ramp_s, s.hold_s, demo.rounds, s.run_s(demo.rounds),
-      kLearningRounds, kLearningRounds, kLearningRounds + 1);
+      demo.where.describe().c_str(), kStartCores, kMinCores, kMaxCores, kStartCores, kMinCores,
+      kMaxCores, kBatchCores, s.low_cores, s.warmup_s, s.period_s, s.lag_s, s.high_cores, s.ramp_s,
+      s.hold_s, demo.rounds, s.run_s(demo.rounds), kLearningRounds, kLearningRounds,
+      kLearningRounds + 1);
 
   demo.start = Clock::now();
   bool started = true;
   for (Group& g : demo.groups) {
     if (auto set_up = start_group(g, demo.start); !set_up) {
-      std::printf("cannot set up cgroup %s: %s\n", g.cpu_dir.c_str(),
+      std::printf("cannot set up cgroup %s: %s\n", g.cgroup.cpu_dir().c_str(),
                   set_up.error().message().c_str());
       started = false;
       break;
