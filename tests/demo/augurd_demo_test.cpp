@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 
 #include "../daemon/test_process.h"
 #include "augur/host/cgroup_layout.h"
+#include "cpu_cgroup.h"
 
 namespace augur::testing {
 namespace {
@@ -23,23 +25,14 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// The hierarchies the demo makes its cgroups in (as it finds them: from mountinfo).
-struct Hierarchies {
-  std::string cpu;
-  std::string unified;
-};
-
-std::optional<Hierarchies> hierarchies() {
+// The hierarchies the demo makes its cgroups in, found as the demo finds them (from
+// mountinfo, cgroup v1 or v2: src/demo/cpu_cgroup.cpp); nullopt when this host cannot run it.
+std::optional<demo::CpuHierarchy> hierarchies() {
   auto layout = host::read_cgroup_layout();
   if (!layout) return std::nullopt;
-  const host::CgroupMount* cpu = layout->v1_for("cpu");
-  if (cpu == nullptr || ::access(cpu->mount_point.c_str(), W_OK) != 0) return std::nullopt;
-  Hierarchies h{cpu->mount_point, {}};
-  if (layout->unified) {
-    h.unified = layout->unified->mount_point;
-    if (::access(h.unified.c_str(), W_OK) != 0) return std::nullopt;
-  }
-  return h;
+  auto h = demo::prepare_cpu_hierarchy(*layout);
+  if (!h) return std::nullopt;
+  return *h;
 }
 
 bool can_run() {
@@ -83,8 +76,8 @@ std::vector<pid_t> announced_pids(const std::string& out) {
 void expect_clean(pid_t demo, const std::string& out) {
   const auto h = hierarchies();
   ASSERT_TRUE(h.has_value());
-  EXPECT_TRUE(leftovers(h->cpu, demo).empty());
-  EXPECT_TRUE(leftovers(h->unified, demo).empty());
+  EXPECT_TRUE(leftovers(h->cpu_root, demo).empty());
+  EXPECT_TRUE(leftovers(h->unified_root, demo).empty());
   const std::vector<pid_t> pids = announced_pids(out);
   EXPECT_EQ(pids.size(), 5U) << "the demo names augurd and its four workloads\n" << out;
   for (pid_t p : pids) {
@@ -120,7 +113,7 @@ std::vector<RoundFigures> rounds_of(const std::string& out) {
 }
 
 TEST(AugurdDemo, DefaultRunFinishesInTimeAndAugurActsAheadAfterLearning) {
-  if (!can_run()) GTEST_SKIP() << "needs root and a writable cgroup v1 cpu controller";
+  if (!can_run()) GTEST_SKIP() << "needs root and a writable cpu controller (cgroup v1 or v2)";
   TempDir dir;
   const auto start = Clock::now();
   Child demo({AUGURD_PATH, "--demo", "--demo-log", dir.file("augurd.log")}, {}, dir.file("out"),
@@ -179,12 +172,12 @@ TEST(AugurdDemo, DefaultRunFinishesInTimeAndAugurActsAheadAfterLearning) {
 }
 
 TEST(AugurdDemo, SigintMidRunCleansUp) {
-  if (!can_run()) GTEST_SKIP() << "needs root and a writable cgroup v1 cpu controller";
+  if (!can_run()) GTEST_SKIP() << "needs root and a writable cpu controller (cgroup v1 or v2)";
   const auto h = hierarchies();
   TempDir dir;
   Child demo({AUGURD_PATH, "--demo", "--demo-rounds", "1"}, {}, dir.file("out"), dir.file("err"));
   std::this_thread::sleep_for(6s);
-  EXPECT_FALSE(leftovers(h->cpu, demo.pid()).empty()) << "demo never started";
+  EXPECT_FALSE(leftovers(h->cpu_root, demo.pid()).empty()) << "demo never started";
   demo.signal(SIGINT);
   EXPECT_EQ(demo.wait_exit(20s), std::optional<int>(130)) << read_file(dir.file("err"));
   expect_clean(demo.pid(), read_file(dir.file("out")));

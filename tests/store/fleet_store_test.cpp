@@ -406,8 +406,11 @@ TEST_F(FleetStoreTest, TheSyncThreadDrainsAndRefreshesOnItsOwn) {
   auto b = open_fleet("host-b", /*thread=*/true);
   ASSERT_TRUE(a && b);
   write_one_of_each(*a, 1000);
+  // A's thread counts what it sent after its commit, which B can see first (TSan's slower
+  // threads once caught A's count at 4 of 5 just after B saw the pattern): wait for both.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline && b->labelled_patterns(10)->empty()) {
+  while (std::chrono::steady_clock::now() < deadline &&
+         (b->labelled_patterns(10)->empty() || a->status().sent < 5)) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_EQ(b->labelled_patterns(10)->size(), 1u) << "host B never saw host A's pattern";
