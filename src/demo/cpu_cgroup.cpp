@@ -11,30 +11,13 @@
 #include <utility>
 
 #include "augur/actuate/kernel_file.h"
+#include "augur/host/cgroup_files.h"
 #include "augur/host/open_file.h"
 #include "augur/host/pressure.h"
 
 namespace augur::demo {
 
 namespace {
-
-// The value of `key` in a flat-keyed file ("key value" lines: cpu.stat); -1 when absent.
-long long keyed_value(std::string_view text, std::string_view key) {
-  while (!text.empty()) {
-    const auto nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 ||
-        line[key.size()] != ' ') {
-      continue;
-    }
-    long long v = -1;
-    const std::string_view rest = line.substr(key.size() + 1);
-    const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
-    return ec == std::errc() ? v : -1;
-  }
-  return -1;
-}
 
 bool has_word(std::string_view text, std::string_view word) {
   std::size_t at = 0;
@@ -166,29 +149,35 @@ Status CpuCgroup::set_quota(long quota_usec, long period_usec) const {
 }
 
 long CpuCgroup::quota_usec() const {
-  const std::string file = unified_ ? "/cpu.max" : "/cpu.cfs_quota_us";
-  auto text = host::read_file(cpu_dir_ + file);
+  if (unified_) {
+    auto text = host::read_file(cpu_dir_ + "/cpu.max");
+    if (!text) return -1;
+    auto max = host::parse_cpu_max(*text);
+    return max && max->quota_usec ? static_cast<long>(*max->quota_usec) : -1;
+  }
+  auto text = host::read_file(cpu_dir_ + "/cpu.cfs_quota_us");
   if (!text) return -1;
-  // v1: "20000" or "-1"; v2: "20000 100000" or "max 100000".
+  // "20000", or "-1": unlimited.
   long v = -1;
-  const char* begin = text->data();
-  const auto [ptr, ec] = std::from_chars(begin, begin + text->size(), v);
+  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   return ec == std::errc() && v > 0 ? v : -1;
 }
 
 CpuThrottling CpuCgroup::throttling() const {
   CpuThrottling t;
-  const std::string stat = host::read_file(cpu_dir_ + "/cpu.stat").value_or("");
-  auto counter = [&stat](std::string_view key) {
-    const long long v = keyed_value(stat, key);
-    return v < 0 ? 0L : static_cast<long>(v);
-  };
-  t.periods = counter("nr_periods");
-  t.throttled_periods = counter("nr_throttled");
-  t.throttled_ns = unified_ ? counter("throttled_usec") * 1000L : counter("throttled_time");
+  const std::string path = cpu_dir_ + "/cpu.stat";
+  const std::string text = host::read_file(path).value_or("");
+  if (auto stat = host::parse_flat_keyed(text, path)) {
+    auto counter = [&stat](std::string_view key) {
+      return static_cast<long>(stat->get(key).value_or(0));
+    };
+    t.periods = counter("nr_periods");
+    t.throttled_periods = counter("nr_throttled");
+    t.throttled_ns = unified_ ? counter("throttled_usec") * 1000L : counter("throttled_time");
+  }
   if (!unified_dir_.empty()) {
-    const std::string text = host::read_file(unified_dir_ + "/cpu.pressure").value_or("");
-    if (auto p = host::parse_pressure(text)) {
+    const std::string pressure = host::read_file(unified_dir_ + "/cpu.pressure").value_or("");
+    if (auto p = host::parse_pressure(pressure)) {
       t.cpu_stall_usec = static_cast<long long>(p->some.total_usec);
     }
   }
