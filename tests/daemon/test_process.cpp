@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -92,24 +92,53 @@ Child::Child(const std::vector<std::string>& argv, const std::vector<std::string
   std::vector<char*> cenv;
   for (auto& e : env) cenv.push_back(e.data());
   cenv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  // The child must not inherit a blocked signal mask from the test runner.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  const int err = posix_spawn(&pid_, cargv[0], &actions, &attr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) throw std::runtime_error("posix_spawn " + argv[0] + ": " + strerror(err));
+  // Opened before the fork: between fork and exec only async-signal-safe calls are allowed.
+  const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int exec_errno[2] = {-1, -1};  // the child writes errno here if exec fails
+  const bool opened = in >= 0 && out >= 0 && err >= 0 && ::pipe2(exec_errno, O_CLOEXEC) == 0;
+  const int open_errno = errno;
+  const pid_t parent = ::getpid();
+  pid_ = opened ? ::fork() : -1;
+  if (pid_ == 0) {
+    // A test that dies (a crash, a signal) must not leave its daemons behind holding pid
+    // files and sockets the next test needs: the child dies with the test.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    // Nor may it inherit the test runner's blocked signals or ignored SIGPIPE.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::dup2(in, STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::execve(cargv[0], cargv.data(), cenv.data());
+    const int e = errno;
+    [[maybe_unused]] const ssize_t n = ::write(exec_errno[1], &e, sizeof(e));
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
+  for (int fd : {in, out, err, exec_errno[1]})
+    if (fd >= 0) ::close(fd);
+  int child_errno = 0;
+  if (pid_ > 0) {
+    // EOF (exec closed the pipe) means the program runs; an int means exec failed.
+    ssize_t n;
+    do n = ::read(exec_errno[0], &child_errno, sizeof(child_errno));
+    while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(sizeof(child_errno))) child_errno = 0;
+  }
+  if (exec_errno[0] >= 0) ::close(exec_errno[0]);
+  if (!opened) throw std::runtime_error("start " + argv[0] + ": " + strerror(open_errno));
+  if (pid_ < 0) throw std::runtime_error("fork for " + argv[0] + ": " + strerror(fork_errno));
+  if (child_errno != 0) {
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+    pid_ = -1;
+    throw std::runtime_error("exec " + argv[0] + ": " + strerror(child_errno));
+  }
 }
 
 Child::~Child() {

@@ -41,6 +41,9 @@ LibvirtdProcess::LibvirtdProcess() {
                                              "auth_unix_rw = \"none\"\nauth_unix_ro = \"none\"\n"
                                              "keepalive_interval = 1\nkeepalive_count = 2\n");
   virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});  // errors are read, not printed
+  // libvirt's client writes to its socket with write(): once libvirtd or keepalive has closed
+  // the connection, that is SIGPIPE, which libvirt asks its clients to ignore (augurd does).
+  ::signal(SIGPIPE, SIG_IGN);
 }
 
 LibvirtdProcess::~LibvirtdProcess() {
