@@ -7,6 +7,7 @@
 
 #include "augur/actuate/kernel_file.h"
 #include "augur/actuate/units.h"
+#include "augur/host/cgroup_files.h"
 #include "cgroup_common.h"
 
 namespace augur::actuate {
@@ -34,27 +35,8 @@ const char* controller(Resource r) {
 }
 
 // The controllers a cgroup may use (its cgroup.controllers); empty when unreadable.
-std::string controllers_of(const std::string& dir) {
-  auto text = read_kernel_file(dir + "/cgroup.controllers");
-  if (!text) return {};
-  std::string list = std::move(*text);
-  while (!list.empty() && (list.back() == '\n' || list.back() == ' ')) list.pop_back();
-  return list;
-}
-
-bool has_word(std::string_view list, std::string_view word) {
-  std::size_t pos = 0;
-  while (pos <= list.size()) {
-    auto end = list.find(' ', pos);
-    if (end == std::string_view::npos) end = list.size();
-    if (list.substr(pos, end - pos) == word) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
-std::string shown_list(const std::string& list) {
-  return list.empty() ? std::string("none") : "'" + list + "'";
+host::ControllerList controllers_of(const std::string& dir) {
+  return host::parse_controller_list(read_kernel_file(dir + "/cgroup.controllers").value_or(""));
 }
 
 }  // namespace
@@ -97,10 +79,10 @@ std::optional<std::string> CgroupV2Backend::unsupported(const Instance& instance
   // Say why: the hierarchy lacks the controller (a hybrid host such as this test machine
   // binds cpu, memory and io to v1 hierarchies), or the parent does not delegate it.
   const std::string root = layout_.unified->mount_point;
-  const std::string at_root = controllers_of(root);
-  if (!has_word(at_root, controller(r))) {
+  const host::ControllerList at_root = controllers_of(root);
+  if (!at_root.has(controller(r))) {
     return std::string("this cgroup2 hierarchy has no ") + controller(r) + " controller (" + root +
-           "/cgroup.controllers: " + shown_list(at_root) +
+           "/cgroup.controllers: " + at_root.shown() +
            "): it is bound to a cgroup v1 hierarchy or absent from the kernel";
   }
   return std::string("the ") + controller(r) + " controller is not enabled for " + *dir + " (" +

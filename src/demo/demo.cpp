@@ -13,10 +13,12 @@
 #include "augur/demo/demo.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,10 +34,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "augur/actuate/kernel_file.h"
@@ -43,7 +47,10 @@
 #include "augur/host/cgroup_layout.h"
 #include "augur/host/open_file.h"
 #include "augur/host/pressure.h"
+#include "augur_log.h"
 #include "cpu_cgroup.h"
+#include "database_copies.h"
+#include "memory_cgroup.h"
 #include "vpa_controller.h"
 
 namespace augur::demo {
@@ -116,13 +123,31 @@ PhaseSchedule demo_schedule() {
   return s;
 }
 
-// The CPU hierarchy from /proc/self/mountinfo, or why this host cannot run the demo.
-Result<CpuHierarchy> find_hierarchy() {
+// The host's cgroup layout from /proc/self/mountinfo.
+Result<host::CgroupLayout> find_layout() {
   auto layout = host::read_cgroup_layout();
-  if (!layout)
+  if (!layout) {
     return Error{"cannot read the cgroup layout: " + layout.error().message(),
                  "/proc/self/mountinfo"};
-  return prepare_cpu_hierarchy(*layout);
+  }
+  return layout;
+}
+
+// The database copies' directory: on a disk, since page cache on a tmpfs cannot be evicted
+// (with no swap, a limit below the working set would kill the workload); "" and why not.
+std::string make_data_dir(std::string& why) {
+  std::string dir = "/var/tmp/augur-demo-XXXXXX";
+  if (::mkdtemp(dir.data()) == nullptr) {
+    why = "cannot create " + dir + ": " + std::strerror(errno);
+    return "";
+  }
+  struct statfs fs {};
+  if (::statfs(dir.c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
+    why = "/var/tmp is a tmpfs; they need a directory on a disk";
+    ::rmdir(dir.c_str());
+    return "";
+  }
+  return dir;
 }
 
 // The host's CPU utilisation (all CPUs, 0..1) between two calls, from /proc/stat.
@@ -197,16 +222,8 @@ struct Group {
 Status start_group(Group& g, Clock::time_point start) {
   if (auto s = g.cgroup.create(); !s) return s;
   if (auto s = g.cgroup.set_quota(g.quota_usec, kPeriodUsec); !s) return s;
-  std::fflush(stdout);
-  g.pid = ::fork();
+  g.pid = fork_into(g.cgroup, [&] { run_workload(g.workload, start); });
   if (g.pid < 0) return errno_error("cannot start the workload", g.cgroup.cpu_dir());
-  if (g.pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::signal(SIGINT, SIG_IGN);  // the demo stops its children itself
-    ::signal(SIGHUP, SIG_IGN);
-    if (!g.cgroup.join(::getpid())) ::_exit(1);
-    run_workload(g.workload, start);
-  }
   return {};
 }
 
@@ -222,23 +239,35 @@ void remove_group(Group& g) {
   g.cgroup.remove();
 }
 
+// An application type for each of Augur's instances ({cgroup name, type}): Augur learns each
+// workload's normal and past drift patterns apart (an instance without a type would be given
+// the nearest known one, and predicted from its patterns). With other_type_penalty at its
+// maximum, another workload's pattern weighs next to nothing in a prediction: the three are
+// unrelated.
+using TypeRules = std::vector<std::pair<std::string, std::string>>;
+
 // tests/enforce/augurd_proactive_test.cpp's tuning, within the demo's bounds.
-std::string daemon_config(const std::string& dir, const std::string& pattern) {
-  char bounds[128];
+std::string daemon_config(const std::string& dir, const std::string& pattern,
+                          const TypeRules& types) {
+  char bounds[256];
   std::snprintf(bounds, sizeof(bounds),
-                "  cpu: {min: %.2f, max: %.2f, max_step_fraction: 0.5, cooldown: 1s}\n", kMinCores,
-                kMaxCores);
+                "  cpu: {min: %.2f, max: %.2f, max_step_fraction: 0.5, cooldown: 1s}\n"
+                "  memory: {min: %.0fMiB, max: %.0fMiB, max_step_fraction: 0.5, cooldown: 1s}\n",
+                kMinCores, kMaxCores, DatabaseCopies::kMinMiB, DatabaseCopies::kMaxMiB);
+  std::string type_rules = "    type_rules:\n";
+  for (const auto& [name, type] : types) {
+    type_rules += "      - {pattern: \"" + name + "\", type: " + type + "}\n";
+  }
   return "daemon:\n  runtime_dir: " + dir + "/run\n  state_dir: " + dir +
          "/state\n  mode: enforce\n"
          "log:\n  target: stderr\n"
          "discovery:\n  interval: 1s\n  libvirt:\n    enabled: false\n"
          "  cgroups:\n    enabled: true\n    patterns: [\"" +
-         pattern +
-         "\"]\n"
+         pattern + "\"]\n" + type_rules +
          "sampling:\n  interval: 200ms\n"
          "fingerprint:\n  window_ticks: 8\n  ring_capacity: 60\n"
          "drift:\n  min_baseline_windows: 15\n  end_hold_ticks: 10\n"
-         "predict:\n  k: 3\n  min_neighbours: " +
+         "predict:\n  k: 3\n  other_type_penalty: 1000\n  min_neighbours: " +
          std::to_string(kLearningRounds) +
          "\n  horizon: 10s\n"
          "plan:\n" +
@@ -282,14 +311,6 @@ bool wait_signal(int ms) {
   return ::poll(&p, 1, ms) > 0;
 }
 
-// One of Augur's applied CPU changes, as its log line states it.
-struct Change {
-  double at_s = 0;  // seconds into the round (when the demo read the line)
-  double from = 0;
-  double to = 0;
-  std::string reason;  // "prediction", "reactive", "scale-down", "undo", "bounds"
-};
-
 // "; CPU pressure stall augur 1.20 s, static 9.80 s, reactive 4.10 s", or "" without cgroup2.
 std::string stall_text(const std::array<double, 3>& stall_s) {
   if (std::any_of(stall_s.begin(), stall_s.end(), [](double v) { return v < 0; })) return "";
@@ -321,102 +342,14 @@ struct Round {
   bool episode_started = false;
 };
 
-// "2025-01-01T00:00:00.000 info applied: ... INSTANCE=x REASON=y" -> level and message (the
-// structured KEY=value fields cut off).
-bool split_log_line(const std::string& line, std::string& level, std::string& message) {
-  const auto a = line.find(' ');
-  if (a == std::string::npos) return false;
-  const auto b = line.find(' ', a + 1);
-  if (b == std::string::npos) return false;
-  level = line.substr(a + 1, b - a - 1);
-  message = line.substr(b + 1);
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    if (message[i] != ' ') continue;
-    std::size_t j = i + 1;
-    while (j < message.size() &&
-           (std::isupper(static_cast<unsigned char>(message[j])) != 0 || message[j] == '_')) {
-      ++j;
-    }
-    if (j > i + 1 && j < message.size() && message[j] == '=') {
-      message.resize(i);
-      break;
-    }
-  }
-  return true;
-}
-
-void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
-    s.replace(at, from.size(), to);
-  }
-}
-
-// "applied: web cpu 0.2 -> 0.3 (prediction, clamped by max-step)"
-std::optional<Change> parse_applied(const std::string& message, const std::string& instance) {
-  const std::string head = "applied: " + instance + " cpu ";
-  if (message.rfind(head, 0) != 0) return std::nullopt;
-  Change c;
-  char reason[64] = {};
-  if (std::sscanf(message.c_str() + head.size(), "%lf -> %lf (%63[^,)]", &c.from, &c.to, reason) !=
-      3) {
-    return std::nullopt;
-  }
-  c.reason = reason;
-  return c;
-}
-
-// Follows augurd's log file.
-class LogTail {
- public:
-  explicit LogTail(std::string path) : path_(std::move(path)) {}
-  LogTail(const LogTail&) = delete;
-  LogTail& operator=(const LogTail&) = delete;
-  ~LogTail() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  // Complete lines appended since the last call.
-  std::vector<std::string> read_lines() {
-    std::vector<std::string> out;
-    if (fd_ < 0) fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) return out;
-    char buf[8192];
-    for (;;) {
-      const ssize_t n = ::read(fd_, buf, sizeof(buf));
-      if (n <= 0) break;
-      partial_.append(buf, static_cast<std::size_t>(n));
-    }
-    std::size_t begin = 0;
-    for (auto nl = partial_.find('\n'); nl != std::string::npos; nl = partial_.find('\n', begin)) {
-      out.push_back(partial_.substr(begin, nl - begin));
-      begin = nl + 1;
-    }
-    partial_.erase(0, begin);
-    return out;
-  }
-  // The last `n` lines of the whole file (for an early exit of the daemon).
-  [[nodiscard]] std::string tail(std::size_t n) const {
-    std::istringstream in(read_file(path_));
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    std::string out;
-    for (std::size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) {
-      out += "  " + lines[i] + "\n";
-    }
-    return out;
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  std::string partial_;
-};
-
 struct Demo {
   PhaseSchedule schedule = demo_schedule();
   int rounds = kDefaultRounds;
-  CpuHierarchy where;
+  Hierarchy where;
   std::string dir;       // temp dir: augurd's config, store and runtime files (and log)
-  std::string log_path;  // augurd's stdout and stderr
+  std::string data_dir;  // the database copies' files: on a disk, not a tmpfs
+  std::unique_ptr<DatabaseCopies> db;  // nullptr: this host cannot run them (said why)
+  std::string log_path;                // augurd's stdout and stderr
   Clock::time_point start;
   std::vector<Group> groups;  // augur, static, reactive (index_of(policy)), then batch
   pid_t daemon = -1;
@@ -428,7 +361,7 @@ struct Demo {
   int host_busy_seconds = 0;
   int batch_changes = 0;
   int contention_findings = 0;
-  VpaController vpa{kStartCores,
+  VpaController vpa{Resource::kCpu, kStartCores,
                     static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)))};
   bool stopped = false;
   bool failed = false;
@@ -443,8 +376,10 @@ struct Demo {
     for (Policy p : kPolicies) r.at_start[index_of(p)] = web(p).stat;
     r.augur_quota0 = cores(web(Policy::kAugur).quota_usec);
     history.push_back(std::move(r));
+    if (db) db->open_round(number, t0);
   }
   void close_round() {
+    if (db) db->close_round();
     Round& r = history.back();
     for (Policy p : kPolicies) {
       const std::size_t i = index_of(p);
@@ -462,20 +397,26 @@ struct Demo {
     std::string message;
     if (!split_log_line(line, level, message)) return;
     const Group& a = web(Policy::kAugur);
+    // The record's subject, not a mention (a contention finding names its antagonists).
+    const bool about_db =
+        db && (line + " ").find(" INSTANCE=" + db->augur_name() + " ") != std::string::npos;
     const bool about_ours = message.find(a.name) != std::string::npos ||
-                            message.find(groups[3].name) != std::string::npos;
+                            message.find(groups[3].name) != std::string::npos || about_db;
     const bool problem = level == "warning" || level == "error" || level == "critical";
     if (!about_ours && !problem) return;
     replace_all(message, a.name, "web");
     replace_all(message, groups[3].name, "batch");
+    if (db) replace_all(message, db->augur_name(), "db");
     if (message.rfind("drift episode peak", 0) == 0) return;
     Round& r = history.back();
-    if (auto c = parse_applied(message, "web")) {
+    if (about_db) {
+      message = db->on_augur_message(message, t);
+    } else if (auto c = parse_applied(message, "web", "cpu")) {
       c->at_s = t - r.t0;
       ++r.changes[index_of(Policy::kAugur)];
       ++web(Policy::kAugur).changes;
       if (c->to > c->from && !r.augur_first_raise && r.number > 0) r.augur_first_raise = c;
-    } else if (parse_applied(message, "batch")) {
+    } else if (parse_applied(message, "batch", "cpu")) {
       ++batch_changes;
       ++batch().changes;
     } else if (message.rfind("prediction for web", 0) == 0) {
@@ -543,6 +484,7 @@ struct Demo {
     }
     line.pop_back();
     std::printf("%s\n", line.c_str());
+    if (db) std::printf("%s", db->each_second(t).c_str());
     if (reactive != nullptr) react(*reactive, reactive_use, reactive_pressure, t);
   }
 
@@ -605,6 +547,10 @@ struct Demo {
         g.pid = -1;
         return false;
       }
+    }
+    if (std::string why; db && !db->alive(why)) {
+      std::printf("%s\n", why.c_str());
+      return false;
     }
     return true;
   }
@@ -796,14 +742,17 @@ struct Demo {
     if (const std::string stall = stall_text(total_stall); !stall.empty()) {
       std::printf("total %s\n", stall.substr(2).c_str());
     }
+    if (db) db->summary(kLearningRounds);
   }
 
   void cleanup() {
     stop_daemon(daemon);
     for (Group& g : groups) remove_group(g);
-    if (!dir.empty()) {
+    if (db) db->stop();
+    for (const std::string& d : {dir, data_dir}) {
+      if (d.empty()) continue;
       std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
+      std::filesystem::remove_all(d, ignored);
     }
   }
 };
@@ -851,7 +800,12 @@ int run_demo(int argc, char** argv) {
     std::fprintf(stderr, "augurd --demo: must run as root (it creates cgroups)\n");
     return 2;
   }
-  auto where = find_hierarchy();
+  auto layout = find_layout();
+  if (!layout) {
+    std::fprintf(stderr, "augurd --demo: %s\n", layout.error().message().c_str());
+    return 2;
+  }
+  auto where = prepare_cpu_hierarchy(*layout);
   if (!where) {
     std::fprintf(stderr, "augurd --demo: %s\n", where.error().message().c_str());
     return 2;
@@ -889,6 +843,15 @@ int run_demo(int argc, char** argv) {
   add("static", Policy::kStatic, "static-web", web);
   add("reactive", Policy::kReactive, "reactive-web", web);
   add("batch", Policy::kAugur, "augur-batch", steady);
+  // The database copies need a memory controller and a disk directory; without them the demo
+  // runs the web comparison alone and says why.
+  std::string no_db;
+  auto memory = prepare_memory_hierarchy(*layout);
+  if (!memory) {
+    no_db = memory.error().message();
+  } else if (demo.data_dir = make_data_dir(no_db); !demo.data_dir.empty()) {
+    demo.db = std::make_unique<DatabaseCopies>(*memory, tag, demo.data_dir, demo.schedule);
+  }
 
   const PhaseSchedule& s = demo.schedule;
   std::printf(
@@ -909,6 +872,21 @@ int run_demo(int argc, char** argv) {
       kMaxCores, kBatchCores, s.low_cores, s.warmup_s, s.period_s, s.lag_s, s.high_cores, s.ramp_s,
       s.hold_s, demo.rounds, s.run_s(demo.rounds), kLearningRounds, kLearningRounds,
       kLearningRounds + 1);
+  if (demo.db) {
+    const DatabaseShape& d = demo.db->shape();
+    std::printf(
+        "and three copies of a database-like workload, each in its own memory cgroup (%s),\nall "
+        "from a %.0f MiB limit: augur (bounds %.0f..%.0f MiB), static, reactive (VPA for memory, "
+        "fed\nthe working set). Each reads its %.0f MiB table over and over (%.0f MiB/s); in each "
+        "phase a report\nquery spills a file growing to %.0f MiB by the end of the CPU ramp and "
+        "reads it too, until the phase\nends and the spill is deleted. Under a limit below the "
+        "working set, the kernel evicts what the\nnext pass reads again from disk: the re-reads "
+        "measure it (and the I/O pressure stall,\nsmall on a fast disk).\n",
+        memory->describe().c_str(), DatabaseCopies::kStartMiB, DatabaseCopies::kMinMiB,
+        DatabaseCopies::kMaxMiB, d.table_mib, d.scan_mib_per_s, d.spill_mib);
+  } else {
+    std::printf("(no database copies: %s)\n", no_db.c_str());
+  }
 
   demo.start = Clock::now();
   bool started = true;
@@ -920,9 +898,18 @@ int run_demo(int argc, char** argv) {
       break;
     }
   }
+  if (started && demo.db) {
+    if (auto set_up = demo.db->start(demo.start); !set_up) {
+      std::printf("cannot start the database copies: %s\n", set_up.error().message().c_str());
+      started = false;
+    }
+  }
   if (started) {
     std::ofstream yaml(demo.dir + "/augur.yaml");
-    yaml << daemon_config(demo.dir, "augur-demo-augur-*-" + tag);
+    TypeRules types = {{demo.web(Policy::kAugur).name, "demo-web"},
+                       {demo.batch().name, "demo-batch"}};
+    if (demo.db) types.emplace_back(demo.db->augur_name(), "demo-database");
+    yaml << daemon_config(demo.dir, "augur-demo-augur-*-" + tag, types);
     yaml.close();
     if (!yaml) {
       std::printf("cannot write %s/augur.yaml\n", demo.dir.c_str());
@@ -945,6 +932,7 @@ int run_demo(int argc, char** argv) {
     std::printf("augurd pid %d; workload pids", static_cast<int>(demo.daemon));
     for (const Group& g : demo.groups)
       std::printf(" %s %d", g.label.c_str(), static_cast<int>(g.pid));
+    if (demo.db) std::printf("%s", demo.db->pids_text().c_str());
     std::printf(
         "\nevery second: host CPU use (all CPUs), the web demand on its schedule, and per copy the "
         "cores\nused / the quota and the share of throttled periods; Augur's decisions as its log "

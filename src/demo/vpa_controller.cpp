@@ -10,25 +10,24 @@
 
 namespace augur::demo {
 
-namespace {
-constexpr std::size_t kCpu = static_cast<std::size_t>(Resource::kCpu);
-}
-
-VpaController::VpaController(double start_cores, double host_cores)
-    : model_(std::make_unique<replay::HostModel>()), policy_(replay::vpa::make_reactive_policy()) {
+VpaController::VpaController(Resource resource, double start, double capacity)
+    : model_(std::make_unique<replay::HostModel>()),
+      policy_(replay::vpa::make_reactive_policy()),
+      resource_(resource) {
   replay::HostModel& m = *model_;
   m.trace = "augurd --demo";
   m.format = "demo";
   m.step = std::chrono::seconds(1);
   m.floor[Resource::kCpu] = replay::kFloorCpuCores;
-  m.capacity[Resource::kCpu] = host_cores;
-  replay::HostInstance web;
-  web.id = "reactive-web";
-  web.first_tick = 0;
-  web.last_tick = static_cast<std::size_t>(-1) / 2;  // lives as long as the demo
-  web.simulated.set(kCpu);
-  web.initial[Resource::kCpu] = start_cores;
-  m.instances.push_back(std::move(web));
+  m.floor[Resource::kMemory] = replay::kFloorMemoryBytes;
+  m.capacity[resource] = capacity;
+  replay::HostInstance copy;
+  copy.id = "reactive";
+  copy.first_tick = 0;
+  copy.last_tick = static_cast<std::size_t>(-1) / 2;  // lives as long as the demo
+  copy.simulated.set(static_cast<std::size_t>(resource));
+  copy.initial[resource] = start;
+  m.instances.push_back(std::move(copy));
   m.ticks = m.instances.front().last_tick + 1;
   // start() only reads ids, floors and capacity: it cannot fail on this model.
   (void)policy_->start(m);
@@ -36,12 +35,12 @@ VpaController::VpaController(double start_cores, double host_cores)
 
 VpaController::~VpaController() = default;
 
-double VpaController::decide(double used_cores, double pressure, double quota_cores) {
+double VpaController::decide(double used, double pressure, double allocation) {
   replay::Observation seen;
   seen.present = true;
-  seen.usage[Resource::kCpu] = used_cores;
-  seen.pressure[Resource::kCpu] = pressure;
-  seen.allocation[Resource::kCpu] = quota_cores;
+  seen.usage[resource_] = used;
+  seen.pressure[resource_] = pressure;
+  seen.allocation[resource_] = allocation;
   const std::uint8_t live = 1;
   const std::uint8_t starting = tick_ == 0 ? 1 : 0;
   replay::StepContext step;
@@ -50,11 +49,11 @@ double VpaController::decide(double used_cores, double pressure, double quota_co
   step.observed = std::span<const replay::Observation>(&seen, 1);
   step.live = std::span<const std::uint8_t>(&live, 1);
   step.starting = std::span<const std::uint8_t>(&starting, 1);
-  ResourceVector allocation;
-  allocation[Resource::kCpu] = quota_cores;
-  policy_->decide(step, std::span<ResourceVector>(&allocation, 1));
+  ResourceVector decided;
+  decided[resource_] = allocation;
+  policy_->decide(step, std::span<ResourceVector>(&decided, 1));
   ++tick_;
-  return allocation[Resource::kCpu];
+  return decided[resource_];
 }
 
 }  // namespace augur::demo

@@ -35,6 +35,23 @@ std::optional<std::uint64_t> FlatKeyed::get(std::string_view key) const {
   return std::nullopt;
 }
 
+bool ControllerList::has(std::string_view controller) const {
+  return std::find(names.begin(), names.end(), controller) != names.end();
+}
+
+std::string ControllerList::shown() const {
+  if (names.empty()) return "none";
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : " ") + n;
+  return out;
+}
+
+ControllerList parse_controller_list(std::string_view text) {
+  ControllerList out;
+  for (std::string_view name : text::fields(text)) out.names.emplace_back(name);
+  return out;
+}
+
 Result<FlatKeyed> parse_flat_keyed(std::string_view text, std::string_view where) {
   FlatKeyed out;
   const auto all = text::lines(text);

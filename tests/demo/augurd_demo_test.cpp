@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -13,11 +14,13 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "../daemon/test_process.h"
 #include "augur/host/cgroup_layout.h"
 #include "cpu_cgroup.h"
+#include "memory_cgroup.h"
 
 namespace augur::testing {
 namespace {
@@ -25,14 +28,38 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// The hierarchies the demo makes its cgroups in, found as the demo finds them (from
-// mountinfo, cgroup v1 or v2: src/demo/cpu_cgroup.cpp); nullopt when this host cannot run it.
-std::optional<demo::CpuHierarchy> hierarchies() {
+// The hierarchy the demo makes its groups of `controller` in, found as the demo finds it
+// (from mountinfo, cgroup v1 or v2: src/demo/cgroup_dirs.cpp); nullopt when this host has
+// none for the demo.
+std::optional<demo::Hierarchy> hierarchy_of(const std::string& controller) {
   auto layout = host::read_cgroup_layout();
   if (!layout) return std::nullopt;
-  auto h = demo::prepare_cpu_hierarchy(*layout);
+  auto h = controller == "cpu" ? demo::prepare_cpu_hierarchy(*layout)
+                               : demo::prepare_memory_hierarchy(*layout);
   if (!h) return std::nullopt;
   return *h;
+}
+
+// The CPU workloads' (the demo needs it); the database copies' (without it the demo runs
+// the web comparison alone).
+std::optional<demo::Hierarchy> hierarchies() {
+  return hierarchy_of("cpu");
+}
+std::optional<demo::Hierarchy> memory_hierarchy() {
+  return hierarchy_of("memory");
+}
+
+// The database copies' data directories in /var/tmp ("augur-demo-XXXXXX").
+std::vector<std::string> data_dirs() {
+  std::vector<std::string> out;
+  DIR* d = ::opendir("/var/tmp");
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    if (std::string(e->d_name).rfind("augur-demo-", 0) == 0) out.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool can_run() {
@@ -73,13 +100,21 @@ std::vector<pid_t> announced_pids(const std::string& out) {
   return pids;
 }
 
-void expect_clean(pid_t demo, const std::string& out) {
+void expect_clean(pid_t demo, const std::string& out, const std::vector<std::string>& data_before) {
   const auto h = hierarchies();
   ASSERT_TRUE(h.has_value());
-  EXPECT_TRUE(leftovers(h->cpu_root, demo).empty());
+  EXPECT_TRUE(leftovers(h->root, demo).empty());
   EXPECT_TRUE(leftovers(h->unified_root, demo).empty());
+  const auto memory = memory_hierarchy();
+  if (memory) {
+    EXPECT_TRUE(leftovers(memory->root, demo).empty());
+  }
+  EXPECT_EQ(data_dirs(), data_before) << "the database copies' directory is removed";
   const std::vector<pid_t> pids = announced_pids(out);
-  EXPECT_EQ(pids.size(), 5U) << "the demo names augurd and its four workloads\n" << out;
+  EXPECT_EQ(pids.size(), memory ? 8U : 5U)
+      << "the demo names augurd, its four CPU workloads and, with a memory controller, its "
+         "three database copies\n"
+      << out;
   for (pid_t p : pids) {
     EXPECT_TRUE(::kill(p, 0) != 0 && errno == ESRCH) << "process " << p << " outlived the demo";
   }
@@ -99,7 +134,9 @@ struct RoundFigures {
 std::vector<RoundFigures> rounds_of(const std::string& out) {
   std::vector<RoundFigures> rounds;
   std::istringstream in(out.substr(out.find("== per round")));
+  bool first_header = true;
   for (std::string line; std::getline(in, line);) {
+    if (line.rfind("== ", 0) == 0 && !std::exchange(first_header, false)) break;  // the database
     RoundFigures r;
     if (std::sscanf(line.c_str(), "round %d: throttled augur %lf s, static %lf s, reactive %lf s",
                     &r.round, &r.augur_s, &r.static_s, &r.reactive_s) == 4) {
@@ -115,6 +152,7 @@ std::vector<RoundFigures> rounds_of(const std::string& out) {
 TEST(AugurdDemo, DefaultRunFinishesInTimeAndAugurActsAheadAfterLearning) {
   if (!can_run()) GTEST_SKIP() << "needs root and a writable cpu controller (cgroup v1 or v2)";
   TempDir dir;
+  const std::vector<std::string> data_before = data_dirs();
   const auto start = Clock::now();
   Child demo({AUGURD_PATH, "--demo", "--demo-log", dir.file("augurd.log")}, {}, dir.file("out"),
              dir.file("err"));
@@ -168,19 +206,45 @@ TEST(AugurdDemo, DefaultRunFinishesInTimeAndAugurActsAheadAfterLearning) {
                               << " rounds after learning\n"
                               << out;
   EXPECT_LT(augur_after_s, reactive_after_s) << out;
-  expect_clean(demo.pid(), out);
+
+  // The database copies, after learning: Augur's copy reads less from disk again than the
+  // static one (its limit grows with the working set) and holds less memory on average than
+  // the reactive one (VPA lifts the limit to the bound and keeps it there).
+  if (memory_hierarchy()) {
+    const auto db_at = out.find("database after learning (");
+    ASSERT_NE(db_at, std::string::npos) << out;
+    double reread[3] = {-1, -1, -1};
+    ASSERT_EQ(std::sscanf(out.c_str() + out.find("re-read from disk (MiB) augur ", db_at),
+                          "re-read from disk (MiB) augur %lf, static %lf, reactive %lf", &reread[0],
+                          &reread[1], &reread[2]),
+              3)
+        << out;
+    double limit[3] = {-1, -1, -1};
+    ASSERT_EQ(std::sscanf(out.c_str() + out.find("mean limit (MiB) augur ", db_at),
+                          "mean limit (MiB) augur %lf, static %lf, reactive %lf", &limit[0],
+                          &limit[1], &limit[2]),
+              3)
+        << out;
+    EXPECT_LT(reread[0], reread[1]) << out;
+    EXPECT_LT(limit[0], limit[2]) << out;
+  }
+  expect_clean(demo.pid(), out, data_before);
 }
 
 TEST(AugurdDemo, SigintMidRunCleansUp) {
   if (!can_run()) GTEST_SKIP() << "needs root and a writable cpu controller (cgroup v1 or v2)";
   const auto h = hierarchies();
   TempDir dir;
+  const std::vector<std::string> data_before = data_dirs();
   Child demo({AUGURD_PATH, "--demo", "--demo-rounds", "1"}, {}, dir.file("out"), dir.file("err"));
   std::this_thread::sleep_for(6s);
-  EXPECT_FALSE(leftovers(h->cpu_root, demo.pid()).empty()) << "demo never started";
+  EXPECT_FALSE(leftovers(h->root, demo.pid()).empty()) << "demo never started";
+  if (const auto memory = memory_hierarchy()) {
+    EXPECT_EQ(leftovers(memory->root, demo.pid()).size(), 3U) << "three database copies";
+  }
   demo.signal(SIGINT);
   EXPECT_EQ(demo.wait_exit(20s), std::optional<int>(130)) << read_file(dir.file("err"));
-  expect_clean(demo.pid(), read_file(dir.file("out")));
+  expect_clean(demo.pid(), read_file(dir.file("out")), data_before);
 }
 
 TEST(AugurdDemo, BadCommandLineIsAUsageError) {

@@ -23,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   constexpr std::string_view where = "fuzz";
   consume(parse_u64_file(text, where));
   consume(parse_flat_keyed(text, where));
+  (void)parse_controller_list(text).shown();  // no error path: an empty list at worst
   consume(parse_cpu_stat_v2(text, where));
   consume(parse_max_or_u64(text, where));
   consume(parse_cpu_max(text, where));

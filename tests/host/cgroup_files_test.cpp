@@ -39,6 +39,22 @@ TEST(CgroupV2CpuStat, TruncatedMalformedOrEmptyIsAnErrorNamingTheFile) {
   }
 }
 
+// cgroup.controllers and cgroup.subtree_control: whole names, so "cpu" is not found in
+// "cpuset"; an empty file is an empty list.
+TEST(CgroupV2Controllers, ListsWholeNames) {
+  const ControllerList offered = parse_controller_list("cpuset cpu io memory pids\n");
+  EXPECT_EQ(offered.names.size(), 5U);
+  EXPECT_TRUE(offered.has("cpu"));
+  EXPECT_TRUE(offered.has("memory"));
+  EXPECT_EQ(offered.shown(), "cpuset cpu io memory pids");
+  const ControllerList no_cpu = parse_controller_list("cpuset  io\tmemory\n");
+  EXPECT_FALSE(no_cpu.has("cpu"));
+  EXPECT_TRUE(no_cpu.has("io"));
+  const ControllerList none = parse_controller_list("\n");
+  EXPECT_TRUE(none.names.empty());
+  EXPECT_EQ(none.shown(), "none");
+}
+
 TEST(CgroupV2Limits, TreatsMaxAsUnlimited) {
   EXPECT_EQ(parse_max_or_u64("max\n", "memory.max").value(), std::nullopt);
   EXPECT_EQ(parse_max_or_u64("2147483648\n", "memory.max").value(), 2147483648u);

@@ -40,6 +40,16 @@ Result<FlatKeyed> parse_flat_keyed(std::string_view text, std::string_view where
 
 // ---- cgroup v2 ------------------------------------------------------------------------------
 
+// cgroup.controllers and cgroup.subtree_control: controller names separated by blanks (an
+// empty file is an empty list, not an error).
+struct ControllerList {
+  std::vector<std::string> names;
+  [[nodiscard]] bool has(std::string_view controller) const;
+  // "cpu io memory", or "none" for an empty list: for messages.
+  [[nodiscard]] std::string shown() const;
+};
+ControllerList parse_controller_list(std::string_view text);
+
 struct CpuStatV2 {
   std::uint64_t usage_usec = 0;
   std::uint64_t user_usec = 0;

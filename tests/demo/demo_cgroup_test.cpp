@@ -1,8 +1,7 @@
-// The demo's CPU cgroups on both versions: cgroup v2 only hosts (most current distributions)
-// through a fixture tree, as this machine's cgroup2 has no cpu controller; cgroup v1 (with
-// its cgroup2 twin, a hybrid host) on this machine's real hierarchies.
-#include "cpu_cgroup.h"
-
+// The demo's CPU and memory cgroups on both versions: cgroup v2 only hosts (most current
+// distributions) through a fixture tree, as this machine's cgroup2 has no resource
+// controllers; cgroup v1 (with its cgroup2 twin, a hybrid host) on this machine's real
+// hierarchies.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,6 +13,8 @@
 #include <string>
 
 #include "augur/host/cgroup_layout.h"
+#include "cpu_cgroup.h"
+#include "memory_cgroup.h"
 
 namespace augur::demo {
 namespace {
@@ -60,7 +61,8 @@ TEST_F(UnifiedHost, PreparingEnablesTheCpuControllerForTheDemosGroups) {
   auto h = prepare_cpu_hierarchy(layout());
   ASSERT_TRUE(h.has_value()) << h.error().message();
   EXPECT_TRUE(h->unified);
-  EXPECT_EQ(h->cpu_root, root_.string());
+  EXPECT_EQ(h->root, root_.string());
+  EXPECT_EQ(h->controller, "cpu");
   EXPECT_EQ(h->unified_root, root_.string());
   EXPECT_EQ(h->describe(), "cgroup2: " + root_.string());
   // cgroupfs takes "+cpu" as a command; the fixture's regular file keeps what was written.
@@ -181,6 +183,119 @@ TEST(CpuCgroupV1, ARealGroupTakesAQuotaAndAProcess) {
   if (!h->unified_root.empty()) {
     EXPECT_FALSE(fs::exists(h->unified_root + "/" + name));
   }
+}
+
+TEST_F(UnifiedHost, AnEnabledMemoryControllerIsUsedAsItIs) {
+  auto h = prepare_memory_hierarchy(layout());
+  ASSERT_TRUE(h.has_value()) << h.error().message();
+  EXPECT_TRUE(h->unified);
+  EXPECT_EQ(h->controller, "memory");
+  EXPECT_EQ(slurp(root_ / "cgroup.subtree_control"), "memory pids\n") << "already enabled";
+}
+
+TEST_F(UnifiedHost, NoMemoryControllerIsAClearError) {
+  put(root_ / "cgroup.controllers", "cpuset cpu io pids\n");
+  auto h = prepare_memory_hierarchy(layout());
+  ASSERT_FALSE(h.has_value());
+  EXPECT_NE(h.error().message().find("no memory controller"), std::string::npos)
+      << h.error().message();
+  EXPECT_NE(h.error().message().find("cpuset cpu io pids"), std::string::npos)
+      << "says what the tree offers: " << h.error().message();
+}
+
+// On cgroup v2 the limit is memory.high, as Augur's v2 backend sets it: above it the kernel
+// reclaims and throttles the group, where memory.max would kill it.
+TEST_F(UnifiedHost, AMemoryGroupSetsMemoryHighAndReadsItsUse) {
+  auto h = prepare_memory_hierarchy(layout());
+  ASSERT_TRUE(h.has_value()) << h.error().message();
+  const fs::path dir = root_ / "augur-demo-db";
+  {
+    MemoryCgroup g(*h, "augur-demo-db");
+    EXPECT_EQ(g.memory_dir(), dir.string());
+    ASSERT_TRUE(g.create().has_value());
+    put(dir / "memory.high", "max\n");
+    put(dir / "memory.current", "52428800\n");
+    put(dir / "memory.stat",
+        "anon 4194304\nfile 48234496\nactive_file 31457280\n"
+        "inactive_file 16777216\n");
+    put(dir / "memory.pressure",
+        "some avg10=12.00 avg60=3.00 avg300=0.50 total=2500000\n"
+        "full avg10=10.00 avg60=2.00 avg300=0.40 total=2000000\n");
+    put(dir / "io.pressure",
+        "some avg10=30.00 avg60=8.00 avg300=1.50 total=7500000\n"
+        "full avg10=28.00 avg60=7.00 avg300=1.40 total=7000000\n");
+    put(dir / "cgroup.procs", "");
+    EXPECT_EQ(g.limit_bytes(), -1) << "max: unlimited";
+    ASSERT_TRUE(g.set_limit(50331648).has_value());
+    EXPECT_EQ(slurp(dir / "memory.high"), "50331648");
+    EXPECT_EQ(g.limit_bytes(), 50331648);
+    const MemoryUse u = g.use();
+    EXPECT_EQ(u.usage_bytes, 52428800);
+    EXPECT_EQ(u.working_set_bytes, 52428800 - 16777216) << "usage less inactive file cache";
+    EXPECT_EQ(u.memory_stall_usec, 2500000);
+    EXPECT_EQ(u.io_stall_usec, 7500000);
+    ASSERT_TRUE(g.join(4242).has_value());
+    EXPECT_EQ(slurp(dir / "cgroup.procs"), "4242");
+    for (const char* f : {"memory.high", "memory.current", "memory.stat", "memory.pressure",
+                          "io.pressure", "cgroup.procs"}) {
+      fs::remove(dir / f);
+    }
+  }
+  EXPECT_FALSE(fs::exists(dir)) << "the group removes what it made";
+}
+
+TEST_F(UnifiedHost, AMemoryGroupGoneReadsAsUnknown) {
+  auto h = prepare_memory_hierarchy(layout());
+  ASSERT_TRUE(h.has_value());
+  MemoryCgroup g(*h, "never-made");
+  EXPECT_EQ(g.limit_bytes(), -1);
+  const MemoryUse u = g.use();
+  EXPECT_EQ(u.usage_bytes, -1);
+  EXPECT_EQ(u.working_set_bytes, -1);
+  EXPECT_EQ(u.memory_stall_usec, -1);
+  EXPECT_EQ(u.io_stall_usec, -1);
+  EXPECT_FALSE(g.set_limit(50331648).has_value());
+}
+
+// This machine's real v1 memory hierarchy and its cgroup2 twin: the limit is the kernel's,
+// and a process's page cache is charged to the group.
+TEST(MemoryCgroupV1, ARealGroupTakesALimitAndChargesItsPageCache) {
+  auto layout = host::read_cgroup_layout();
+  ASSERT_TRUE(layout.has_value()) << layout.error().message();
+  if (layout->v1_for("memory") == nullptr) GTEST_SKIP() << "no cgroup v1 memory controller here";
+  auto h = prepare_memory_hierarchy(*layout);
+  if (!h) GTEST_SKIP() << "no writable cgroup v1 memory controller: " << h.error().message();
+  const std::string name = "augur-demo-mem-test-" + std::to_string(::getpid());
+  MemoryCgroup g(*h, name);
+  ASSERT_TRUE(g.create().has_value());
+  ASSERT_TRUE(g.set_limit(64L << 20).has_value());
+  EXPECT_EQ(g.limit_bytes(), 64L << 20);
+  const MemoryUse empty = g.use();
+  EXPECT_GE(empty.usage_bytes, 0);
+  EXPECT_GE(empty.working_set_bytes, 0);
+  if (!h->unified_root.empty()) {
+    EXPECT_GE(empty.memory_stall_usec, 0) << "cgroup2 pressure read";
+    EXPECT_GE(empty.io_stall_usec, 0) << "cgroup2 pressure read";
+  }
+  // A child in the group writes 8 MiB to a file on a disk and exits: the cache stays charged.
+  const std::string file = "/var/tmp/augur-demo-mem-test-" + std::to_string(::getpid());
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (!g.join(::getpid())) ::_exit(2);
+    std::ofstream out(file);
+    const std::string mib(1 << 20, 'x');
+    for (int i = 0; i < 8; ++i) out << mib;
+    out.flush();
+    ::_exit(out ? 0 : 3);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_GE(g.use().usage_bytes, 8L << 20) << "the child's page cache is the group's";
+  fs::remove(file);  // its cache goes with it, and the group can be removed
+  g.remove();
+  EXPECT_FALSE(fs::exists(h->root + "/" + name));
 }
 
 }  // namespace
