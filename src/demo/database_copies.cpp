@@ -138,11 +138,11 @@ std::string DatabaseCopies::on_augur_message(const std::string& message, double 
   return message;
 }
 
-std::string DatabaseCopies::each_second(double t) {
+std::string DatabaseCopies::each_second(double t, std::string& event) {
   char buf[128];
-  std::snprintf(buf, sizeof(buf), "%24s db working set %3.0f MiB |", "", shape_.working_set_mib(t));
+  std::snprintf(buf, sizeof(buf), "db working set %3.0f MiB |", shape_.working_set_mib(t));
   std::string line = buf;
-  std::string reactive_change;
+  event.clear();
   Round* r = rounds_.empty() ? nullptr : &rounds_.back();
   for (std::size_t i = 0; i < copies_.size(); ++i) {
     Copy& c = copies_[i];
@@ -173,21 +173,21 @@ std::string DatabaseCopies::each_second(double t) {
     if (std::llabs(next_bytes - c.limit) < 4096) continue;
     if (auto s = c.cgroup.set_limit(next_bytes); !s) {
       std::snprintf(buf, sizeof(buf), "%6.1fs reactive: cannot set the db memory limit: ", t);
-      reactive_change = buf + s.error().message() + "\n";
+      event = buf + s.error().message();
       continue;
     }
     std::snprintf(buf, sizeof(buf),
                   "%6.1fs reactive: db memory %.0f -> %.0f MiB (VPA target, the limit left its "
-                  "bounds)\n",
+                  "bounds)",
                   t, static_cast<double>(c.limit) / kMiB, static_cast<double>(next_bytes) / kMiB);
-    reactive_change = buf;
+    event = buf;
     c.limit = next_bytes;
     ++c.changes;
     if (r != nullptr) ++r->changes[kReactive];
   }
   if (r != nullptr) ++r->seconds;
-  line.pop_back();
-  return line + "\n" + reactive_change;
+  line.resize(line.size() - 2);  // the last " |"
+  return line;
 }
 
 void DatabaseCopies::open_round(int number, double t0) {

@@ -50,9 +50,10 @@ class DatabaseCopies {
   // A message of augurd's log about the Augur copy, its name already replaced by "db": the
   // text to print for it ("" for none). `t`: seconds since the demo's start.
   std::string on_augur_message(const std::string& message, double t);
-  // Once a second: reads the copies, lets the reactive policy decide and returns the live
-  // line (and the reactive change, if any, on a line of its own).
-  std::string each_second(double t);
+  // Once a second: reads the copies and lets the reactive policy decide. Returns the live
+  // comparison ("db working set 55 MiB | augur 58/ 69 MiB re-read 0.0 MiB/s | ..."); a
+  // reactive change, if any, goes to `event`.
+  std::string each_second(double t, std::string& event);
   void open_round(int number, double t0);
   void close_round();
   // False, with the reason, when a workload has exited.

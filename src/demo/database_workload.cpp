@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -72,6 +73,13 @@ void run_database(const DatabaseShape& shape, const std::string& dir,
   }
   unsynced = 0;
   const long per_slice = std::max(1L, bytes_of(shape.scan_mib_per_s / 100) / kPage);
+  // Queries come as they come: the rate varies from 0.5 to 1.5 times the mean, drawn anew
+  // every half second. A perfectly even scan would teach Augur a normal with no spread at
+  // all, against which the next phase's aftermath never looks normal again.
+  std::minstd_rand draws(static_cast<std::minstd_rand::result_type>(::getpid()));
+  std::uniform_real_distribution<double> rate(0.5, 1.5);
+  double factor = 1;
+  long slices = 0;
   long spill_bytes = 0;
   long position = 0;  // the next page to read, over the table then the spill
   char page[kPage];
@@ -88,7 +96,9 @@ void run_database(const DatabaseShape& shape, const std::string& dir,
       spill_bytes = unsynced = 0;
     }
     const long pages = (table_bytes + spill_bytes) / kPage;
-    for (long i = 0; i < per_slice; ++i) {
+    if (slices++ % 50 == 0) factor = rate(draws);
+    const long reads = std::max(1L, std::lround(static_cast<double>(per_slice) * factor));
+    for (long i = 0; i < reads; ++i) {
       position %= pages;
       const bool in_table = position * kPage < table_bytes;
       const long offset = in_table ? position * kPage : position * kPage - table_bytes;

@@ -23,8 +23,9 @@ struct DatabaseShape {
 };
 
 // Runs the workload in this process until it is killed, with its files in `dir` (a directory
-// on a disk: page cache on tmpfs cannot be evicted). Every 10 ms it reads scan_mib_per_s x
-// 10 ms of its working set in 4 KiB reads, cycling through the table and the spill, and
+// on a disk: page cache on tmpfs cannot be evicted). Every 10 ms it reads about
+// scan_mib_per_s x 10 ms of its working set (0.5 to 1.5 times that, drawn every half second)
+// in 4 KiB reads, cycling through the table and the spill, and
 // grows or drops the spill to its size on the schedule; it exits with status 1 when its files
 // cannot be made. `shape` must outlive the process.
 [[noreturn]] void run_database(const DatabaseShape& shape, const std::string& dir,

@@ -50,6 +50,7 @@
 #include "augur_log.h"
 #include "cpu_cgroup.h"
 #include "database_copies.h"
+#include "live_view.h"
 #include "memory_cgroup.h"
 #include "vpa_controller.h"
 
@@ -365,6 +366,7 @@ struct Demo {
                     static_cast<double>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)))};
   bool stopped = false;
   bool failed = false;
+  LiveView view{stdout, LiveView::mode_for(stdout)};
 
   Group& web(Policy p) { return groups[index_of(p)]; }
   Group& batch() { return groups[3]; }
@@ -401,7 +403,8 @@ struct Demo {
     const bool about_db =
         db && (line + " ").find(" INSTANCE=" + db->augur_name() + " ") != std::string::npos;
     const bool about_ours = message.find(a.name) != std::string::npos ||
-                            message.find(groups[3].name) != std::string::npos || about_db;
+                            message.find(groups[3].name) != std::string::npos ||
+                            (db && message.find(db->augur_name()) != std::string::npos);
     const bool problem = level == "warning" || level == "error" || level == "critical";
     if (!about_ours && !problem) return;
     replace_all(message, a.name, "web");
@@ -438,28 +441,29 @@ struct Demo {
     } else if (message.rfind("contention, not demand", 0) == 0) {
       ++contention_findings;
     }
-    std::printf("%6.1fs    Augur: %s\n", t, message.c_str());
+    char at[32];
+    std::snprintf(at, sizeof(at), "%6.1fs    Augur: ", t);
+    view.event(at + message);
   }
 
-  // Once a second: the live line, then the reactive policy's decision.
+  // Once a second: the live state, then the reactive policies' decisions.
   void each_second(double t, long hz) {
     const int round = static_cast<int>(history.size()) - 1;
-    char head[96];
-    if (round == 0) {
-      std::snprintf(head, sizeof(head), "%5.0fs warm-up      ", t);
-    } else {
-      std::snprintf(head, sizeof(head), "%5.0fs round %d +%4.1fs", t, round, t - history.back().t0);
-    }
-    std::string line = head;
     char buf[96];
     const double host_use = host.utilisation();
     host_use_sum += host_use;
     host_use_max = std::max(host_use_max, host_use);
     ++host_seconds;
     host_busy_seconds += host_use > 0.9 ? 1 : 0;
-    std::snprintf(buf, sizeof(buf), " host %3.0f%% | web demand %.2f |", host_use * 100,
-                  schedule.demand_cores(t));
-    line += buf;
+    if (round == 0) {
+      std::snprintf(buf, sizeof(buf), "%5.0fs warm-up        host %3.0f%%", t, host_use * 100);
+    } else {
+      std::snprintf(buf, sizeof(buf), "%5.0fs round %d +%4.1fs host %3.0f%%", t, round,
+                    t - history.back().t0, host_use * 100);
+    }
+    const std::string title = buf;
+    std::snprintf(buf, sizeof(buf), "web demand %.2f |", schedule.demand_cores(t));
+    std::string line = buf;
     Group* reactive = nullptr;
     double reactive_use = 0;
     double reactive_pressure = 0;
@@ -482,9 +486,12 @@ struct Demo {
       g.ticks = ticks;
       g.second = g.stat;
     }
-    line.pop_back();
-    std::printf("%s\n", line.c_str());
-    if (db) std::printf("%s", db->each_second(t).c_str());
+    line.resize(line.size() - 2);  // the last " |"
+    std::vector<std::string> comparisons{line};
+    std::string db_event;
+    if (db) comparisons.push_back(db->each_second(t, db_event));
+    view.state(title, comparisons);
+    if (!db_event.empty()) view.event(db_event);
     if (reactive != nullptr) react(*reactive, reactive_use, reactive_pressure, t);
   }
 
@@ -507,12 +514,17 @@ struct Demo {
     const double next = std::clamp(vpa.decide(use, pressure, q), kMinCores, kMaxCores);
     const long usec = quota_usec_for(next);
     if (usec == g.quota_usec) return;
+    char buf[160];
     if (auto s = g.cgroup.set_quota(usec, kPeriodUsec); !s) {
-      std::printf("%6.1fs reactive: cannot set the quota: %s\n", t, s.error().message().c_str());
+      std::snprintf(buf, sizeof(buf), "%6.1fs reactive: cannot set the quota: %s", t,
+                    s.error().message().c_str());
+      view.event(buf);
       return;
     }
-    std::printf("%6.1fs reactive: cpu %.2f -> %.2f (VPA target, the quota left its bounds)\n", t, q,
-                cores(usec));
+    std::snprintf(buf, sizeof(buf),
+                  "%6.1fs reactive: cpu %.2f -> %.2f (VPA target, the quota left its bounds)", t, q,
+                  cores(usec));
+    view.event(buf);
     g.quota_usec = usec;
     ++g.changes;
     ++history.back().changes[index_of(Policy::kReactive)];
@@ -593,9 +605,12 @@ struct Demo {
       if (begun < rounds && t >= schedule.phase_start(begun)) {
         close_round();
         open_round(begun + 1, schedule.phase_start(begun));
-        std::printf("------ round %d of %d: a phase starts (%s) ------\n", begun + 1, rounds,
-                    begun < kLearningRounds ? "Augur learns from it"
-                                            : "Augur has seen it before: it should act ahead");
+        char head[128];
+        std::snprintf(head, sizeof(head), "------ round %d of %d: a phase starts (%s) ------",
+                      begun + 1, rounds,
+                      begun < kLearningRounds ? "Augur learns from it"
+                                              : "Augur has seen it before: it should act ahead");
+        view.event(head);
       }
       if (t >= run_s) break;
       note_throttling(t);
@@ -935,10 +950,16 @@ int run_demo(int argc, char** argv) {
     if (demo.db) std::printf("%s", demo.db->pids_text().c_str());
     std::printf(
         "\nevery second: host CPU use (all CPUs), the web demand on its schedule, and per copy the "
-        "cores\nused / the quota and the share of throttled periods; Augur's decisions as its log "
-        "records them\n");
+        "cores\nused / the quota and the share of throttled periods; the database working set, "
+        "and per copy its\nmemory use / limit and re-reads from disk; Augur's decisions as its log "
+        "records them%s\n",
+        demo.view.mode() == LiveView::Mode::kScreen
+            ? " (a screen redrawn in place: pipe the output "
+              "for\nthe same as lines)"
+            : "");
     std::fflush(stdout);
     demo.run();
+    demo.view.finish();
   }
   demo.cleanup();
   if (!started || demo.failed) return 1;
