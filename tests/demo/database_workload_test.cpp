@@ -58,9 +58,12 @@ struct ScanRun {
 
 // The table alone (32 MiB, read at 64 MiB/s) for 3 s in a fresh group limited to `limit_mib`.
 ScanRun run_under(const Hierarchy& h, long long limit_mib) {
-  const std::string name = "augur-demo-db-test-" + std::to_string(::getpid());
+  // One group per run: the last one's rmdir may still be waiting out its killed process.
+  const std::string name =
+      "augur-demo-db-test-" + std::to_string(::getpid()) + "-" + std::to_string(limit_mib);
   MemoryCgroup g(h, name);
-  EXPECT_TRUE(g.create().has_value());
+  const Status made = g.create();
+  EXPECT_TRUE(made.has_value()) << made.error().message();
   EXPECT_TRUE(g.set_limit(limit_mib << 20).has_value());
   static DatabaseShape shape;
   shape.table_mib = 32;
